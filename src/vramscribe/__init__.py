@@ -1,0 +1,13 @@
+"""vramscribe: speaker-attributed transcripts with measured GPU memory hygiene."""
+
+__version__ = "0.1.0"
+__all__ = ["GPUTranscriptionPipeline", "__version__"]
+
+
+def __getattr__(name: str):
+    """Import the pipeline (torch and friends) only when it is asked for."""
+    if name == "GPUTranscriptionPipeline":
+        from .pipeline import GPUTranscriptionPipeline
+
+        return GPUTranscriptionPipeline
+    raise AttributeError(name)

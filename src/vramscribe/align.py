@@ -1,0 +1,92 @@
+"""Give each word the speaker of the diarization turn it overlaps most, and split segments at speaker changes.
+
+The word x turn overlap is computed as tensors on the run's device, so the stage's memory is real
+and its cleanup is measured like the models'.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+UNKNOWN = "UNKNOWN"
+GAP_TOLERANCE = 1.0  # seconds: a word in a gap takes the nearest turn within this distance
+
+
+def word_speakers(words: list[dict], turns: list[tuple[float, float, str]], device: str = "cpu") -> list[str]:
+    """Speaker per word: most-overlapping exclusive turn; in a gap the nearest turn within 1 s, else UNKNOWN."""
+    if not words:
+        return []
+    if not turns:
+        return [UNKNOWN] * len(words)
+    return labels_for(assign_turns(overlap_tensors(words, turns, device)), turns)
+
+
+def labels_for(chosen: torch.Tensor, turns: list[tuple[float, float, str]]) -> list[str]:
+    """Turn indices (-1 = none) to speaker labels."""
+    return [turns[i][2] if i >= 0 else UNKNOWN for i in chosen.tolist()]
+
+
+def overlap_tensors(words: list[dict], turns: list[tuple[float, float, str]], device: str) -> dict[str, torch.Tensor]:
+    """Word and turn bounds, and their overlap (W x T) and gap distance (W x T), on ``device``."""
+    w = torch.tensor([[x["start"], x["end"]] for x in words], dtype=torch.float64, device=device)
+    t = torch.tensor([[s, e] for s, e, _ in turns], dtype=torch.float64, device=device)
+    ws, we = w[:, :1], w[:, 1:]
+    ts, te = t[:, 0][None, :], t[:, 1][None, :]
+    overlap = (torch.minimum(we, te) - torch.maximum(ws, ts)).clamp(min=0)
+    distance = torch.maximum(ts - we, ws - te).clamp(min=0)
+    return {"words": w, "turns": t, "overlap": overlap, "distance": distance}
+
+
+def assign_turns(spans: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Index of the chosen turn per word, -1 for none."""
+    overlap, distance = spans["overlap"], spans["distance"]
+    best_overlap, by_overlap = overlap.max(dim=1)
+    nearest, by_distance = distance.min(dim=1)
+    chosen = torch.where(best_overlap > 0, by_overlap, by_distance)
+    missing = (best_overlap <= 0) & (nearest > GAP_TOLERANCE)
+    return torch.where(missing, torch.full_like(chosen, -1), chosen).cpu()
+
+
+def split_by_speaker(segments: list[dict], speakers: list[str]) -> list[dict]:
+    """Segments with a ``speaker``, split wherever consecutive words change speaker."""
+    out: list[dict] = []
+    index = 0
+    for segment in segments:
+        words = [dict(w, speaker=s) for w, s in zip(segment["words"], speakers[index : index + len(segment["words"])])]
+        index += len(words)
+        if not words:
+            out.append({**segment, "speaker": UNKNOWN, "words": []})
+            continue
+        run: list[dict] = [words[0]]
+        for word in words[1:]:
+            if word["speaker"] != run[-1]["speaker"]:
+                out.append(_segment_of(run))
+                run = []
+            run.append(word)
+        out.append(_segment_of(run))
+    return out
+
+
+def _segment_of(words: list[dict]) -> dict[str, Any]:
+    return {
+        "start": words[0]["start"],
+        "end": words[-1]["end"],
+        "speaker": words[0]["speaker"],
+        "text": " ".join(w["text"] for w in words).strip(),
+        "words": words,
+    }
+
+
+def aligned_transcript(transcript: dict, segments: list[dict]) -> dict[str, Any]:
+    """The aligned.json document: the transcript's metadata, speaker segments and a flat word list."""
+    words = [w for s in segments for w in s["words"]]
+    return {
+        "language": transcript.get("language"),
+        "duration": transcript.get("duration"),
+        "model": transcript.get("model"),
+        "speakers": sorted({w["speaker"] for w in words} - {UNKNOWN}),
+        "segments": segments,
+        "words": words,
+    }

