@@ -82,3 +82,17 @@ def resolve_device(requested: str) -> str:
     if requested == "auto":
         return "cpu"
     raise VramscribeError("config", f"device {requested} requested but no CUDA GPU is visible", "use device: auto or cpu")
+
+
+def config_problems(config: dict[str, Any], schema_path: str) -> list[str]:
+    """One line per schema violation, e.g. `device: 'gpu' does not match ...`."""
+    import jsonschema
+    import yaml
+
+    with open(schema_path, encoding="utf-8") as handle:
+        schema = yaml.safe_load(handle)
+    validator = jsonschema.Draft202012Validator(schema)
+    return [
+        f"{'.'.join(map(str, e.absolute_path)) or 'config'}: {e.message}"
+        for e in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
+    ]

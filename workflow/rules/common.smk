@@ -9,10 +9,19 @@ from vramscribe.diarize import check_pipeline_spec
 from vramscribe.errors import VramscribeError
 from vramscribe.models import check_model_name
 from vramscribe.samples import find_samples
-from vramscribe.settings import Settings
+from vramscribe.settings import Settings, config_problems
 from vramscribe.stages import STAGES
 
 
+def fail(message):
+    """Stop before any job with one line per problem."""
+    print(message, file=sys.stderr)
+    sys.exit(1)
+
+
+problems = config_problems(config, workflow.source_path("../schemas/config.schema.yaml"))
+if problems:
+    fail("\n".join(f"vramscribe: error: {p} — fix config/config.yaml or --config" for p in problems))
 validate(config, schema="../schemas/config.schema.yaml")
 
 try:
@@ -22,8 +31,7 @@ try:
     check_pipeline_spec(SETTINGS.diarization_pipeline, SETTINGS.token_file)
     SAMPLES = find_samples(config["input_dir"], config["samples"])
 except VramscribeError as error:
-    print(error, file=sys.stderr)
-    sys.exit(1)
+    fail(error)
 
 
 wildcard_constraints:

@@ -1,0 +1,148 @@
+"""Memory logic against fake GPU backends: levels, log lines, verdict maths, baselines, OOM, model choice.
+
+A GPU cannot exist here, so torch.cuda and NVML are faked at their module boundary; the real
+CUDA path runs on the GPU machine (docs/benchmarks.md).
+"""
+
+import sys
+import types
+
+import pytest
+
+from vramscribe.errors import is_out_of_memory
+from vramscribe.memory import GB, CudaBackend, MemoryMonitor, Reading, cleanup_verdict, level_for
+from vramscribe.models import fit_warning, recommend_model, smaller_model
+from vramscribe.settings import Settings
+
+GIB = 1024**3
+
+
+class ScriptedBackend:
+    """Replays GPU readings: (torch_allocated, nvml_process) bytes on a 24 GiB device."""
+
+    device = "cuda:0"
+
+    def __init__(self, values, nvml=True):
+        self.values, self.nvml = list(values), nvml
+        self.released = 0
+
+    def read(self):
+        torch_bytes, nvml_bytes = self.values.pop(0)
+        return Reading(
+            device=self.device, rss=1, rss_peak=1, host_total=64 * GIB,
+            torch_allocated=torch_bytes, torch_reserved=torch_bytes, torch_peak=torch_bytes,
+            nvml_process=nvml_bytes if self.nvml else None, nvml_device_used=nvml_bytes, nvml_device_total=24 * GIB,
+        )
+
+    def release(self):
+        self.released += 1
+
+
+@pytest.mark.parametrize(
+    "percent, level", [(69.9, "normal"), (70.0, "notice"), (85.0, "notice"), (85.1, "critical"), (0.0, "normal")]
+)
+def test_levels(percent, level):
+    assert level_for(percent) == level
+
+
+def test_gpu_log_line_uses_nvml_process_figure_and_critical_advice(capsys):
+    monitor = MemoryMonitor(ScriptedBackend([(0, int(7.23 * GB)), (0, int(0.86 * 24 * GIB))]))
+    point = monitor.checkpoint("Before Whisper Cleanup")
+    assert capsys.readouterr().out.strip() == "[GPU Memory] Before Whisper Cleanup: Allocated: 7.23GB (30.1%)"
+    assert point.figure == "nvml_process" and point.level == "normal"
+    critical = monitor.checkpoint("After Whisper Cleanup")
+    assert critical.level == "critical" and "smaller" in critical.advice and "split the file" in critical.advice
+
+
+def test_without_nvml_processes_the_torch_figure_is_used():
+    monitor = MemoryMonitor(ScriptedBackend([(2 * GIB, None)], nvml=False), echo=False)
+    assert monitor.checkpoint("Before Transcription").figure == "torch_allocated"
+
+
+@pytest.mark.parametrize(
+    "baseline, before, after, verdict",
+    [
+        (1 * GIB, 5 * GIB, 1 * GIB, "good"),  # all back
+        (1 * GIB, 5 * GIB, int(1.2 * GIB), "good"),  # exactly 95 %
+        (1 * GIB, 5 * GIB, int(1.21 * GIB), "partial"),
+        (1 * GIB, 5 * GIB, 3 * GIB, "partial"),  # exactly 50 %
+        (1 * GIB, 5 * GIB, int(3.01 * GIB), "leak"),
+        (1 * GIB, 5 * GIB, 5 * GIB, "leak"),
+        (1 * GIB, 1 * GIB + 1000, 1 * GIB, "negligible"),
+    ],
+)
+def test_verdict_maths(baseline, before, after, verdict):
+    assert cleanup_verdict(baseline, before, after)[1] == verdict
+
+
+def test_baseline_after_context_means_context_memory_is_not_a_leak():
+    # 0.4 GiB CUDA context exists before the baseline; the model takes 3 GiB and is fully freed.
+    backend = ScriptedBackend([(0, int(0.4 * GIB)), (0, int(3.4 * GIB)), (0, int(0.4 * GIB))])
+    monitor = MemoryMonitor(backend, echo=False)
+    monitor.baseline("Whisper")
+    result = monitor.verify_cleanup("Whisper", monitor.checkpoint("Before"), monitor.checkpoint("After"))
+    assert result.verdict == "good" and result.recovered == pytest.approx(1.0)
+    assert backend.released == 1  # the baseline is taken after freeing caches
+    # Against zero instead of the baseline, the same numbers would look partial.
+    assert cleanup_verdict(0, int(3.4 * GIB), int(0.4 * GIB))[1] == "partial"
+
+
+def test_out_of_memory_is_recognised_in_all_three_forms():
+    class OutOfMemoryError(RuntimeError):
+        pass
+
+    assert is_out_of_memory(OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"))
+    assert is_out_of_memory(MemoryError())
+    assert is_out_of_memory(RuntimeError("CUDA failed with error out of memory"))
+    assert not is_out_of_memory(RuntimeError("CUDA error: device-side assert triggered"))
+    assert not is_out_of_memory(ValueError("out of range"))
+
+
+@pytest.mark.parametrize(
+    "gib, model",
+    [(None, "tiny.en"), (4, "base"), (5.9, "base"), (7.6, "small"), (11.7, "medium"), (15.7, "large-v3"), (23.6, "large-v3"), (79, "large-v3")],
+)
+def test_auto_model_by_vram(gib, model):
+    assert recommend_model(None if gib is None else int(gib * GIB)) == model
+
+
+def test_too_large_request_warns_and_retries_step_down():
+    assert "larger than recommended" in fit_warning("large-v3", int(7.6 * GIB))
+    assert "tight" in fit_warning("large-v3", int(11.7 * GIB))
+    assert fit_warning("small", int(7.6 * GIB)) is None
+    assert fit_warning("large-v3", None) is None
+    assert [smaller_model(m) for m in ("large-v3", "medium.en", "tiny")] == ["medium", "small.en", "tiny"]
+    ladder = [Settings(whisper_model="large-v3", batch_size=8, compute_type="float16").for_attempt(a) for a in (1, 2, 3)]
+    assert [(s.whisper_model, s.compute_type, s.batch_size) for s in ladder] == [
+        ("large-v3", "float16", 8), ("large-v3", "int8", 4), ("medium", "int8", 4)
+    ]
+
+
+def test_cuda_backend_reads_nvml_process_and_torch(monkeypatch):
+    """CudaBackend against fake torch.cuda and pynvml modules (the real one runs on the GPU machine)."""
+    import os
+
+    calls = []
+    cuda = types.SimpleNamespace(
+        init=lambda: None, synchronize=lambda d: None, memory_allocated=lambda d: 1 * GIB,
+        memory_reserved=lambda d: 2 * GIB, max_memory_allocated=lambda d: 3 * GIB,
+        reset_peak_memory_stats=lambda d: calls.append("reset"), empty_cache=lambda: calls.append("empty"),
+    )
+    fake_torch = types.SimpleNamespace(cuda=cuda, zeros=lambda *a, **k: None)
+    proc = types.SimpleNamespace(pid=os.getpid(), usedGpuMemory=5 * GIB)
+    other = types.SimpleNamespace(pid=os.getpid() + 1, usedGpuMemory=9 * GIB)
+    fake_nvml = types.SimpleNamespace(
+        NVMLError=Exception, nvmlInit=lambda: None, nvmlDeviceGetHandleByIndex=lambda i: ("handle", i),
+        nvmlDeviceGetMemoryInfo=lambda h: types.SimpleNamespace(used=14 * GIB, total=80 * GIB),
+        nvmlDeviceGetComputeRunningProcesses=lambda h: [proc, other],
+    )
+    monkeypatch.setitem(sys.modules, "torch", fake_torch)
+    monkeypatch.setitem(sys.modules, "pynvml", fake_nvml)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3")
+    backend = CudaBackend(0)
+    assert backend._handle == ("handle", 3)  # NVML numbering follows CUDA_VISIBLE_DEVICES
+    reading = backend.read()
+    assert (reading.nvml_process, reading.torch_allocated, reading.torch_peak) == (5 * GIB, 1 * GIB, 3 * GIB)
+    assert reading.primary == ("nvml_process", 5 * GIB, 80 * GIB)
+    backend.release()
+    assert calls == ["reset", "empty"]
