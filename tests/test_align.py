@@ -50,3 +50,16 @@ def test_alignment_runs_on_the_tensor_device_and_matches_many_words():
     words = [word(i * 0.5, i * 0.5 + 0.4) for i in range(16)]
     # 4.0-4.4 touches B's end, 4.5-4.9 is 0.5 s from B, 5.0-5.4 is 0.6 s from A and 1.0 s from B
     assert word_speakers(words, TURNS, device="cpu") == ["A"] * 4 + ["B"] * 6 + ["A"] * 6
+
+
+def test_chunked_assignment_equals_one_pass():
+    import random
+
+    from vramscribe.align import labels_for, speaker_tensors
+
+    rng = random.Random(3)
+    words = sorted((word(t, t + rng.uniform(0.1, 0.6)) for t in (rng.uniform(0, 100) for _ in range(500))), key=lambda w: w["start"])
+    turns = [(i * 5.0, i * 5.0 + rng.uniform(2, 5), "AB"[i % 2]) for i in range(20)]
+    whole = labels_for(speaker_tensors(words, turns, "cpu", chunk=10_000)["chosen"], turns)
+    assert labels_for(speaker_tensors(words, turns, "cpu", chunk=7)["chosen"], turns) == whole
+    assert UNKNOWN in whole and {"A", "B"} <= set(whole)

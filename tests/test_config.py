@@ -43,6 +43,16 @@ def test_bad_config_stops_before_any_job(tmp_path, monkeypatch, setting, message
     assert not (tmp_path / "results").exists()
 
 
+@pytest.mark.skipif(__import__("vramscribe.models").models.hub_reachable("pyannote/speaker-diarization-3.1"), reason="hub reachable")
+def test_hub_models_offline_stop_before_any_job(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_TOKEN", "hf_fake_token_for_test")
+    result = dry_run(tmp_path, "diarization: {pipeline: pyannote/speaker-diarization-3.1}")
+    assert result.returncode != 0 and "the model hub cannot be reached" in result.stderr
+    assert "hf_fake_token_for_test" not in result.stdout + result.stderr
+    result = dry_run(tmp_path, "whisper: {model: large-v3}")
+    assert result.returncode != 0 and "local models: tiny.en (bundled)" in result.stderr
+
+
 def test_same_stem_twice_is_an_error_naming_both(tmp_path):
     (tmp_path / "a.wav").write_bytes(b"x")
     (tmp_path / "a.flac").write_bytes(b"x")

@@ -12,15 +12,14 @@ import torch
 
 UNKNOWN = "UNKNOWN"
 GAP_TOLERANCE = 1.0  # seconds: a word in a gap takes the nearest turn within this distance
+WORD_CHUNK = 4096  # words per word x turn matrix
 
 
 def word_speakers(words: list[dict], turns: list[tuple[float, float, str]], device: str = "cpu") -> list[str]:
     """Speaker per word: most-overlapping exclusive turn; in a gap the nearest turn within 1 s, else UNKNOWN."""
-    if not words:
-        return []
-    if not turns:
+    if not words or not turns:
         return [UNKNOWN] * len(words)
-    return labels_for(assign_turns(overlap_tensors(words, turns, device)), turns)
+    return labels_for(speaker_tensors(words, turns, device)["chosen"], turns)
 
 
 def labels_for(chosen: torch.Tensor, turns: list[tuple[float, float, str]]) -> list[str]:
@@ -28,25 +27,29 @@ def labels_for(chosen: torch.Tensor, turns: list[tuple[float, float, str]]) -> l
     return [turns[i][2] if i >= 0 else UNKNOWN for i in chosen.tolist()]
 
 
-def overlap_tensors(words: list[dict], turns: list[tuple[float, float, str]], device: str) -> dict[str, torch.Tensor]:
-    """Word and turn bounds, and their overlap (W x T) and gap distance (W x T), on ``device``."""
+def speaker_tensors(
+    words: list[dict], turns: list[tuple[float, float, str]], device: str, chunk: int = WORD_CHUNK
+) -> dict[str, torch.Tensor]:
+    """Word and turn bounds and the chosen turn per word (-1 = none), all on ``device``.
+
+    The word x turn matrices are built ``chunk`` words at a time, so memory stays bounded on long files.
+    """
     w = torch.tensor([[x["start"], x["end"]] for x in words], dtype=torch.float64, device=device)
     t = torch.tensor([[s, e] for s, e, _ in turns], dtype=torch.float64, device=device)
+    chosen = torch.cat([_choose(w[i : i + chunk], t) for i in range(0, len(w), chunk)])
+    return {"words": w, "turns": t, "chosen": chosen}
+
+
+def _choose(w: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     ws, we = w[:, :1], w[:, 1:]
     ts, te = t[:, 0][None, :], t[:, 1][None, :]
     overlap = (torch.minimum(we, te) - torch.maximum(ws, ts)).clamp(min=0)
     distance = torch.maximum(ts - we, ws - te).clamp(min=0)
-    return {"words": w, "turns": t, "overlap": overlap, "distance": distance}
-
-
-def assign_turns(spans: dict[str, torch.Tensor]) -> torch.Tensor:
-    """Index of the chosen turn per word, -1 for none."""
-    overlap, distance = spans["overlap"], spans["distance"]
     best_overlap, by_overlap = overlap.max(dim=1)
     nearest, by_distance = distance.min(dim=1)
     chosen = torch.where(best_overlap > 0, by_overlap, by_distance)
     missing = (best_overlap <= 0) & (nearest > GAP_TOLERANCE)
-    return torch.where(missing, torch.full_like(chosen, -1), chosen).cpu()
+    return torch.where(missing, torch.full_like(chosen, -1), chosen)
 
 
 def split_by_speaker(segments: list[dict], speakers: list[str]) -> list[dict]:

@@ -31,10 +31,18 @@ def check_pipeline_spec(spec: str, token_file: str | None = None) -> None:
     """Fail before any job when a hub pipeline is named without a token."""
     if spec == EMBEDDED or Path(spec).exists():
         return
-    if not read_token(token_file):
+    token = read_token(token_file)
+    if not token:
         raise VramscribeError(
             spec, "a hub pipeline needs a Hugging Face token",
             "export HF_TOKEN=... (or set diarization.token_file), or use diarization.pipeline: embedded",
+        )
+    from .models import hub_reachable
+
+    if not hub_reachable(spec, token):
+        raise VramscribeError(
+            spec, "the model hub cannot be reached (or the token has no access)",
+            "check the network and the token, or use diarization.pipeline: embedded",
         )
 
 

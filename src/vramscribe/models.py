@@ -87,6 +87,36 @@ def check_model_name(name: str) -> None:
     )
 
 
+def hub_reachable(repo_id: str, token: str | None = None) -> bool:
+    """Whether the Hugging Face hub answers for ``repo_id`` within a few seconds."""
+    import huggingface_hub
+
+    try:
+        huggingface_hub.model_info(repo_id, token=token, timeout=5)
+    except Exception:
+        return False
+    return True
+
+
+def check_model_available(name: str) -> None:
+    """Before any job: the model must load locally, or the hub must be reachable to fetch it."""
+    check_model_name(name)
+    if name in ("auto", BUNDLED_MODEL) or Path(name).is_dir():
+        return
+    from faster_whisper.utils import _MODELS, download_model
+
+    try:
+        download_model(name, local_files_only=True)
+        return
+    except Exception:
+        pass
+    if not hub_reachable(_MODELS.get(name, name)):
+        raise VramscribeError(
+            name, "model is not available locally and the model hub cannot be reached",
+            f"use one of the local models: {', '.join(local_models())}, or a CTranslate2 directory",
+        )
+
+
 def resolve_model_path(name: str) -> str:
     """A directory faster-whisper can load for ``name``; downloads only if the hub is reachable."""
     check_model_name(name)

@@ -199,12 +199,10 @@ def run_align(paths: SamplePaths, monitor: MemoryMonitor) -> dict:
         turns = formats.turns_of(formats.read_rttm(paths.exclusive_rttm))
         words = [w for s in transcript["segments"] for w in s["words"]]
         monitor.baseline("Alignment Tensors")
-        speakers = [align.UNKNOWN] * len(words)
-        spans = align.overlap_tensors(words, turns, monitor.device) if words and turns else {}
-        if spans:
-            speakers = align.labels_for(align.assign_turns(spans), turns)
+        tensors = align.speaker_tensors(words, turns, monitor.device) if words and turns else {}
+        speakers = align.labels_for(tensors["chosen"], turns) if tensors else [align.UNKNOWN] * len(words)
         before = monitor.checkpoint("Before Alignment Tensors Cleanup")
-        del spans
+        del tensors
         free_memory(monitor.backend)
         monitor.verify_cleanup("Alignment Tensors", before, monitor.checkpoint("After Alignment Tensors Cleanup"))
         result = align.aligned_transcript(transcript, align.split_by_speaker(transcript["segments"], speakers))

@@ -7,7 +7,7 @@ from snakemake.utils import validate
 from vramscribe import __version__
 from vramscribe.diarize import check_pipeline_spec
 from vramscribe.errors import VramscribeError
-from vramscribe.models import check_model_name
+from vramscribe.models import check_model_available
 from vramscribe.samples import find_samples
 from vramscribe.settings import Settings, config_problems
 from vramscribe.stages import STAGES
@@ -27,7 +27,7 @@ validate(config, schema="../schemas/config.schema.yaml")
 try:
     SETTINGS = Settings.from_config(config)
     SETTINGS.check()
-    check_model_name(SETTINGS.whisper_model)
+    check_model_available(SETTINGS.whisper_model)
     check_pipeline_spec(SETTINGS.diarization_pipeline, SETTINGS.token_file)
     SAMPLES = find_samples(config["input_dir"], config["samples"])
 except VramscribeError as error:
