@@ -12,10 +12,18 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+
+
+wildcard_constraints:
+    sample=sample_pattern(),
+    batch=r"batch_\d+",
+
+
 include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/transcribe.smk"
 include: "workflow/rules/diarize.smk"
 include: "workflow/rules/align.smk"
+include: "workflow/rules/batch.smk"
 include: "workflow/rules/report.smk"
 
 

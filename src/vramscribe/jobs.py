@@ -12,10 +12,12 @@ from .memory import MemoryMonitor, backend_for
 from .settings import Settings, resolve_device
 from .stages import SamplePaths
 
+RESULTS = "results"
+
 
 @contextmanager
-def rule_job(snakemake) -> Iterator[tuple[SamplePaths, Settings, MemoryMonitor]]:
-    """(sample paths, settings for this attempt, memory monitor) for a rule's script.
+def rule_job(snakemake) -> Iterator[tuple[Settings, MemoryMonitor]]:
+    """(settings for this attempt, memory monitor) for a rule's script.
 
     Output goes to the rule's log; a VramscribeError ends the job with its one line on stderr.
     """
@@ -24,10 +26,14 @@ def rule_job(snakemake) -> Iterator[tuple[SamplePaths, Settings, MemoryMonitor]]
         try:
             settings = Settings.from_config(snakemake.config, attempt=attempt)
             settings = replace(settings, device=resolve_device(settings.device))
-            print(f"[vramscribe] {snakemake.rule} {snakemake.wildcards.sample}: attempt {attempt}", flush=True)
-            monitor = MemoryMonitor(backend_for(settings.device))
-            yield SamplePaths.under("results", snakemake.wildcards.sample), settings, monitor
+            print(f"[vramscribe] rule {snakemake.rule}, attempt {attempt}, device {settings.device}", flush=True)
+            yield settings, MemoryMonitor(backend_for(settings.device))
         except VramscribeError as error:
             print(error, flush=True)
             print(error, file=sys.__stderr__, flush=True)
             sys.exit(1)
+
+
+def sample_paths(snakemake, sample: str | None = None) -> SamplePaths:
+    """Where a sample's artifacts go (the job's own sample by default)."""
+    return SamplePaths.under(RESULTS, sample or snakemake.wildcards.sample)

@@ -41,11 +41,7 @@ class GPUTranscriptionPipeline:
     def process(self, source: str | os.PathLike, out_dir: str | os.PathLike | None = None) -> dict[str, Any]:
         """Run preprocess, transcribe, diarize, align and final cleanup on one file; return aligned.json's content."""
         paths = stages.SamplePaths.under(out_dir or self.out_dir, Path(source).stem)
-        stages.run_preprocess(source, paths, self.monitor)
-        stages.run_transcribe(paths, self.settings, self.monitor)
-        stages.run_diarize(paths, self.settings, self.monitor)
-        result = stages.run_align(paths, self.monitor)
-        stages.run_final(paths, self.monitor)
+        result = stages.run_sample(source, paths, self.settings, self.monitor)
         return {**result, "sample": paths.sample, "out_dir": str(paths.root), "memory": memory_logs(paths)}
 
     def cleanup_models(self) -> None:

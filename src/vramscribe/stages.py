@@ -16,7 +16,7 @@ from typing import Any
 
 from . import __version__, align, audio, diarize, formats, models, transcribe
 from .atomic import write_json
-from .errors import OutOfMemory, is_out_of_memory
+from .errors import OutOfMemory, VramscribeError, is_out_of_memory
 from .memory import MemoryMonitor, free_memory
 from .settings import Settings
 
@@ -219,3 +219,34 @@ def run_final(paths: SamplePaths, monitor: MemoryMonitor) -> None:
         monitor.checkpoint("Before Final Cleanup")
         free_memory(monitor.backend)
         monitor.checkpoint("After Final Cleanup")
+
+
+def run_sample(source: str | os.PathLike, paths: SamplePaths, settings: Settings, monitor: MemoryMonitor) -> dict:
+    """All five stages of one sample in this process (the API and the workflow's batch mode)."""
+    run_preprocess(source, paths, monitor)
+    run_transcribe(paths, settings, monitor)
+    run_diarize(paths, settings, monitor)
+    result = run_align(paths, monitor)
+    run_final(paths, monitor)
+    return result
+
+
+def run_batch(sources: dict[str, str], results: str, settings: Settings, monitor: MemoryMonitor, status_path) -> dict:
+    """Run several samples in one process; a bad file is recorded and the others still run.
+
+    Samples whose final memory log already exists are skipped, so a re-run resumes inside a batch.
+    """
+    status = {}
+    for sample, source in sources.items():
+        paths = SamplePaths.under(results, sample)
+        if paths.memory("final").exists() and paths.aligned.exists():
+            status[sample] = "done earlier"
+            continue
+        try:
+            run_sample(source, paths, settings, monitor)
+            status[sample] = "ok"
+        except VramscribeError as error:
+            print(error, flush=True)
+            status[sample] = str(error)
+    write_json(status_path, status)
+    return status

@@ -34,8 +34,9 @@ except VramscribeError as error:
     fail(error)
 
 
-wildcard_constraints:
-    sample="|".join(re.escape(name) for name in SAMPLES),
+def sample_pattern():
+    """A regex matching exactly the known sample names (they may hold dots, spaces, dashes)."""
+    return "|".join(re.escape(name) for name in SAMPLES)
 
 
 def sample_source(wildcards):
@@ -53,8 +54,34 @@ def memory_logs(wildcards=None):
     return expand("results/{sample}/memory/{stage}.json", sample=SAMPLES, stage=STAGES)
 
 
+BATCH_SIZE = config["batch_files"]
+BATCHES = {
+    f"batch_{i // BATCH_SIZE:04d}": list(SAMPLES)[i : i + BATCH_SIZE]
+    for i in range(0, len(SAMPLES), BATCH_SIZE)
+}
+
+
+def batch_samples(wildcards):
+    """The samples of one batch (batch_files > 1)."""
+    return BATCHES[wildcards.batch]
+
+
+def batch_sources(wildcards):
+    """The input files of one batch."""
+    return [SAMPLES[name] for name in BATCHES[wildcards.batch]]
+
+
+def report_inputs(wildcards=None):
+    """The report waits for every memory log, or in batch mode for every batch."""
+    if BATCH_SIZE > 1:
+        return expand("results/batches/{batch}.json", batch=BATCHES)
+    return memory_logs()
+
+
 def final_outputs():
-    """What `rule all` asks for: per-sample transcripts and the run's cleanup report."""
+    """The default target: per-sample transcripts (or batches) and the cleanup report."""
+    if BATCH_SIZE > 1:
+        return report_inputs() + ["results/report/cleanup_verification.json"]
     per_sample = expand(
         "results/{sample}/{name}",
         sample=SAMPLES,

@@ -1,6 +1,6 @@
 rule report:
     input:
-        memory_logs,
+        report_inputs,
     output:
         json=report(
             "results/report/cleanup_verification.json",
@@ -25,5 +25,6 @@ rule report:
     params:
         samples=SAMPLES,
         fail_on_leak=config["fail_on_leak"],
+        partial=BATCH_SIZE > 1,
     script:
         "../../scripts/report.py"
