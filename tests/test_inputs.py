@@ -97,3 +97,28 @@ def test_awkward_valid_files_go_through_every_stage(tmp_path):
     noise_labels = set(read_rttm(tmp_path / "out/noise/diarization.rttm").labels())
     assert set(results["noise"]["speakers"]) <= noise_labels  # no speaker the model did not report
     assert results["clip"]["words"]
+
+
+@pytest.mark.slow
+def test_keep_going_finishes_other_files_and_reports_failures(tmp_path):
+    from conftest import read_json, run_workflow
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    names = ["talk one", "ünïcödé", "it's \"quoted\"", "$(touch pwned)", "-dash"]
+    for index, name in enumerate(names):
+        speech_clip(corpus / f"{name}.wav", 4.0 * index, 4.0)
+    (corpus / "broken.wav").write_text("not audio at all\n" * 20)
+    work = tmp_path / "work"
+    result = run_workflow(work, "--keep-going", "--config", f"input_dir={corpus}", check=False)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("vramscribe: error: ")]
+    assert len(errors) == 1 and "broken.wav: not a readable audio/video file" in errors[0]
+    for name in names:
+        assert read_json(work / "results" / name / "aligned.json")["words"], name
+        assert (work / "results" / name / f"{name}.srt").exists()
+    assert not (work / "pwned").exists() and not (tmp_path / "pwned").exists()
+    report = read_json(work / "results/report/cleanup_verification.json")
+    assert [f["sample"] for f in report["failures"]] == ["broken"]
+    assert "not a readable audio/video file" in report["failures"][0]["error"]
+    assert sorted(report["samples"]) == sorted(names)
