@@ -8,6 +8,7 @@ from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import replace
 
 from .errors import VramscribeError
+from .gpu_slots import pin_gpus
 from .memory import MemoryMonitor, backend_for
 from .settings import Settings, resolve_device
 from .stages import SamplePaths
@@ -21,6 +22,7 @@ def rule_job(snakemake) -> Iterator[tuple[Settings, MemoryMonitor]]:
 
     Output goes to the rule's log; a VramscribeError ends the job with its one line on stderr.
     """
+    pin_gpus(int(getattr(snakemake.resources, "gpu", 0) or 0), snakemake.config.get("device", "auto"))
     attempt = int(getattr(snakemake.resources, "attempt", 1) or 1)
     with open(snakemake.log[0], "w", encoding="utf-8") as log, redirect_stdout(log), redirect_stderr(log):
         try:
