@@ -9,16 +9,16 @@ import time
 
 from vramscribe.gpu_slots import claim_gpus, lock_dir, pin_gpus, try_claim, visible_gpus
 
-# A job: pin `gpus` GPUs, report which and when, hold them `hold` seconds.
+# A job: pin `gpus` GPUs, say which and when (a line at once, a line at the end), hold them `hold` seconds.
 JOB = textwrap.dedent(
     """
     import json, os, sys, time
     from vramscribe.gpu_slots import pin_gpus
     gpus, hold = int(sys.argv[1]), float(sys.argv[2])
     pinned = pin_gpus(gpus)
-    start = time.time()
+    print(json.dumps({"pinned": pinned, "env": os.environ["CUDA_VISIBLE_DEVICES"], "start": time.time()}), flush=True)
     time.sleep(hold)
-    print(json.dumps({"pinned": pinned, "env": os.environ["CUDA_VISIBLE_DEVICES"], "start": start, "end": time.time()}))
+    print(json.dumps({"end": time.time()}))
     """
 )
 
@@ -30,10 +30,19 @@ def start_job(tmp_path, visible="0,1", gpus=1, hold=1.5, **env):
     return subprocess.Popen([sys.executable, "-c", JOB, str(gpus), str(hold)], env=environ, stdout=subprocess.PIPE, text=True)
 
 
-def result(process):
+def claimed(process) -> dict:
+    """Wait until the job holds its GPUs: {"pinned", "env", "start"}."""
+    return json.loads(process.stdout.readline())
+
+
+def result(process, claim: dict | None = None) -> dict:
+    """The job's claim and end time once it has exited (give the claim if `claimed` has read it)."""
     out, _ = process.communicate(timeout=60)
     assert process.returncode == 0
-    return json.loads(out)
+    merged = dict(claim or {})
+    for line in out.splitlines():
+        merged.update(json.loads(line))
+    return merged
 
 
 def test_visible_gpus_reads_cuda_visible_devices():
@@ -54,10 +63,11 @@ def test_no_pinning_without_a_gpu_job_or_with_an_explicit_device():
 
 
 def test_two_slots_run_two_jobs_at_once_on_different_devices_and_a_third_waits(tmp_path):
-    jobs = [start_job(tmp_path, visible="3,5")]
-    time.sleep(0.5)  # the first job holds its slot before the others start
-    jobs += [start_job(tmp_path, visible="3,5") for _ in range(2)]
-    first, second, third = map(result, jobs)
+    holder = start_job(tmp_path, visible="3,5")
+    first = claimed(holder)
+    others = [start_job(tmp_path, visible="3,5") for _ in range(2)]
+    first = result(holder, first)
+    second, third = sorted(map(result, others), key=lambda r: r["start"])
     assert first["pinned"] == ["3"] and first["env"] == "3"
     assert second["pinned"] == ["5"] and second["env"] == "5"
     assert second["start"] < first["end"]  # both devices busy at once
@@ -73,7 +83,7 @@ def test_one_slot_serialises_jobs(tmp_path):
 
 def test_a_killed_job_frees_its_slot(tmp_path):
     holder = start_job(tmp_path, visible="0", hold=60)
-    time.sleep(1.0)
+    claimed(holder)
     holder.kill()
     holder.wait()
     started = time.time()

@@ -146,3 +146,13 @@ def test_cuda_backend_reads_nvml_process_and_torch(monkeypatch):
     assert reading.primary == ("nvml_process", 5 * GIB, 80 * GIB)
     backend.release()
     assert calls == ["reset", "empty"]
+
+
+def test_footprint_keeps_a_later_models_residue_off_an_earlier_tensors_verdict():
+    # waveform 0.1 GiB loaded at 1.0, model residue of 0.5 GiB still there when the waveform is freed.
+    backend = ScriptedBackend([(0, 1 * GIB), (0, int(1.1 * GIB)), (0, int(1.6 * GIB)), (0, int(1.5 * GIB))])
+    monitor = MemoryMonitor(backend, echo=False)
+    monitor.baseline("Waveform")
+    assert monitor.footprint("Waveform") == int(1.1 * GIB) - 1 * GIB
+    result = monitor.verify_cleanup("Waveform", monitor.checkpoint("Before"), monitor.checkpoint("After"))
+    assert result.verdict == "good" and result.baseline == int(1.5 * GIB)

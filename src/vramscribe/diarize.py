@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -46,17 +47,25 @@ def check_pipeline_spec(spec: str, token_file: str | None = None) -> None:
         )
 
 
-def load_pipeline(spec: str, device: str, token_file: str | None = None):
-    """The pipeline named by ``spec`` on ``device``: "embedded", a local directory, or a hub name."""
+def pipeline_loader(spec: str, device: str, token_file: str | None = None) -> Callable[[], object]:
+    """A function that loads the pipeline named by ``spec`` on ``device``: "embedded", a local directory, or a hub name.
+
+    The pipeline's code is imported here, so that memory baselines taken before calling it measure
+    the model weights, not the import of pyannote itself.
+    """
     if spec == EMBEDDED:
         from .embedded import build_embedded_pipeline
 
-        return build_embedded_pipeline(torch.device(device))
+        return lambda: build_embedded_pipeline(torch.device(device))
     from pyannote.audio import Pipeline
 
     check_pipeline_spec(spec, token_file)
+    return lambda: _from_pretrained(Pipeline, spec, device, token_file)
+
+
+def _from_pretrained(pipeline_class, spec: str, device: str, token_file: str | None):
     try:
-        pipeline = Pipeline.from_pretrained(spec, token=read_token(token_file))
+        pipeline = pipeline_class.from_pretrained(spec, token=read_token(token_file))
     except Exception as exc:
         raise VramscribeError(
             spec, f"could not load the pyannote pipeline ({type(exc).__name__})",

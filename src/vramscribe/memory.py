@@ -278,6 +278,7 @@ class MemoryMonitor:
     echo: bool = True
     checkpoints: list[Checkpoint] = field(default_factory=list)
     baselines: dict[str, int] = field(default_factory=dict)
+    footprints: dict[str, int] = field(default_factory=dict)
     cleanups: list[Cleanup] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -316,9 +317,18 @@ class MemoryMonitor:
         self.baselines[key] = self.measure(f"baseline {key}").value
         return self.baselines[key]
 
+    def footprint(self, key: str) -> int:
+        """Record what ``key`` took right after loading it, for a thing freed after others loaded later.
+
+        Its cleanup is then judged against ``before - footprint``: memory other things left behind
+        in between is not counted against it.
+        """
+        self.footprints[key] = self.measure(f"loaded {key}").value - self.baselines[key]
+        return self.footprints[key]
+
     def verify_cleanup(self, key: str, before: Checkpoint, after: Checkpoint) -> Cleanup:
         """Verdict for one cleanup, from its baseline and the two checkpoints around it."""
-        baseline = self.baselines[key]
+        baseline = before.value - self.footprints[key] if key in self.footprints else self.baselines[key]
         recovered, verdict = cleanup_verdict(baseline, before.value, after.value)
         result = Cleanup(key, before.figure, baseline, before.value, after.value, recovered, verdict)
         self.cleanups.append(result)
@@ -338,6 +348,7 @@ class MemoryMonitor:
             "device": self.device,
             "checkpoints": [asdict(c) for c in self.checkpoints],
             "baselines": dict(self.baselines),
+            "footprints": dict(self.footprints),
             "cleanups": [asdict(c) for c in self.cleanups],
             "warnings": list(self.warnings),
         }

@@ -165,10 +165,12 @@ def run_diarize(paths: SamplePaths, settings: Settings, monitor: MemoryMonitor) 
     details: dict[str, Any] = {"pipeline": settings.diarization_pipeline}
     with stage_log(monitor, paths, "diarize", details):
         monitor.checkpoint("Before Diarization")
+        load_pipeline = diarize.pipeline_loader(settings.diarization_pipeline, monitor.device, settings.token_file)
         monitor.baseline("Waveform")
         waveform = diarize.waveform_tensor(audio.load_wav(paths.wav), monitor.device)
+        monitor.footprint("Waveform")
         monitor.baseline("Diarization Model")
-        pipeline = diarize.load_pipeline(settings.diarization_pipeline, monitor.device, settings.token_file)
+        pipeline = load_pipeline()
         full, exclusive = diarize.diarize(
             pipeline, waveform, audio.SAMPLE_RATE, num_speakers=settings.num_speakers,
             min_speakers=settings.min_speakers, max_speakers=settings.max_speakers,
