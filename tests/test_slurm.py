@@ -106,7 +106,7 @@ def speaker_turns(aligned: dict) -> list[tuple[str, str]]:
 def test_workflow_runs_through_sbatch_and_matches_a_local_run(slurm_cluster, example_run, tmp_path):
     started = time.time()
     run = subprocess.run(
-        ["timeout", "-s", "INT", "-k", "30", "420",  # SIGINT: snakemake can sit out SIGTERM while polling
+        ["timeout", "-s", "INT", "-k", "30", "600",  # SIGINT: snakemake can sit out SIGTERM while polling
          SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(tmp_path),
          "--workflow-profile", str(REPO / "profiles" / "slurm"), "--config", f"input_dir={EXAMPLE}",
          "--slurm-init-seconds-before-status-checks", "1", "--slurm-keep-successful-logs"],
