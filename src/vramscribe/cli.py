@@ -29,6 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="write the cleanup-verification report of a results folder")
     report.add_argument("results", help="results folder (holding <sample>/memory/*.json)")
     report.add_argument("--fail-on-leak", action="store_true")
+    evaluate = commands.add_parser("evaluate", help="score a results folder against reference files (WER, DER, SA-WER)")
+    evaluate.add_argument("--ref", required=True, help="folder of <sample>.txt/.rttm/.uem/.stm references")
+    evaluate.add_argument("--hyp", required=True, help="results folder (holding <sample>/aligned.json)")
+    evaluate.add_argument("--json", help="output file (default: <hyp>/evaluation.json)")
     return parser
 
 
@@ -64,10 +68,24 @@ def report_results(args: argparse.Namespace) -> int:
     return 0
 
 
+def evaluate_results(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .atomic import write_json
+    from .evaluate import evaluate, format_table
+
+    doc = evaluate(args.ref, args.hyp)
+    out = args.json or Path(args.hyp) / "evaluation.json"
+    write_json(out, doc)
+    print(format_table(doc))
+    print(f"written: {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"run": run_files, "report": report_results}[args.command](args)
+        return {"run": run_files, "report": report_results, "evaluate": evaluate_results}[args.command](args)
     except VramscribeError as error:
         print(error, file=sys.stderr)
         return 1

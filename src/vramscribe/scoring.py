@@ -1,4 +1,4 @@
-"""Accuracy measures: WER on normalised text, and the share of words given the right speaker."""
+"""Accuracy measures: WER on normalised text, DER, speaker-attributed WER, and words given the right speaker."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import unicodedata
 
 import jiwer
 import numpy as np
+from pyannote.core import Annotation, Segment, Timeline
 from scipy.optimize import linear_sum_assignment
 
 from .formats import turns_of
-from pyannote.core import Annotation
 
 
 def normalise_text(text: str) -> str:
@@ -51,3 +51,55 @@ def word_speaker_accuracy(words: list[dict], reference: Annotation) -> float:
         counts[hyps.index(h), refs.index(r)] += 1
     rows, cols = linear_sum_assignment(-counts)
     return float(counts[rows, cols].sum() / len(pairs))
+
+
+def diarization_error_rate(reference: Annotation, hypothesis: Annotation, uem: Timeline | None = None, collar: float = 0.0) -> float:
+    """DER (pyannote.metrics, overlap scored) within ``uem``, by default the reference's extent.
+
+    ``collar`` is forgiven on each side of every reference boundary, as NIST md-eval's ``-c``
+    (pyannote.metrics' own collar is the total width, so it gets twice the value).
+    """
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    uem = uem or Timeline([reference.get_timeline().extent()])
+    return float(DiarizationErrorRate(collar=2 * collar, skip_overlap=False)(reference, hypothesis, uem=uem))
+
+
+def word_edits(reference: str, hypothesis: str) -> int:
+    """Substitutions + deletions + insertions between two normalised texts."""
+    if not reference or not hypothesis:
+        return len(reference.split()) + len(hypothesis.split())
+    out = jiwer.process_words(reference, hypothesis)
+    return out.substitutions + out.deletions + out.insertions
+
+
+def speaker_attributed_wer(reference: list[tuple[float, float, str, str]], hypothesis: Annotation, words: list[dict]) -> float:
+    """cpWER-style WER of words given speakers, against (start, end, speaker, text) reference turns.
+
+    Hypothesis speakers are mapped one-to-one onto reference speakers maximising overlap time
+    (Hungarian). Each reference speaker's words (its turns in time order) are compared with the words
+    of the hypothesis speaker mapped to it; words of unmapped speakers are insertions.
+    SA-WER = the sum of the per-speaker edits / the number of reference words.
+    """
+    turns = Annotation()
+    for index, (start, end, speaker, _) in enumerate(reference):
+        turns[Segment(start, end), index] = speaker
+    hyps, refs = hypothesis.labels(), turns.labels()
+    overlap = hypothesis * turns
+    rows, cols = linear_sum_assignment(-overlap)
+    mapping = {hyps[r]: refs[c] for r, c in zip(rows, cols) if overlap[r, c] > 0}
+    texts = {speaker: ([], []) for speaker in refs}
+    for _, _, speaker, text in sorted(reference):
+        texts[speaker][0].append(text)
+    edits = 0
+    for word in sorted(words, key=lambda w: w["start"]):
+        if word["speaker"] in mapping:
+            texts[mapping[word["speaker"]]][1].append(word["text"])
+        else:
+            edits += len(normalise_text(word["text"]).split())
+    total = 0
+    for ref, hyp in texts.values():
+        ref, hyp = normalise_text(" ".join(ref)), normalise_text(" ".join(hyp))
+        edits += word_edits(ref, hyp)
+        total += len(ref.split())
+    return edits / total if total else float(edits > 0)
