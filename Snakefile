@@ -12,6 +12,7 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/resources.smk"
 
 
 wildcard_constraints:
@@ -25,6 +26,7 @@ include: "workflow/rules/diarize.smk"
 include: "workflow/rules/align.smk"
 include: "workflow/rules/batch.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/evaluate.smk"
 
 
 rule all:

@@ -51,6 +51,7 @@ class Run:
     peak_rss_mb: float
     rc: int
     stdout: str
+    load_1min: float  # the machine's 1-minute load average when it ended (2 cores: above ~2.5, others ran too)
 
 
 def environment(threads: int = THREADS) -> dict[str, str]:
@@ -78,8 +79,9 @@ def measure(label: str, cmd: list[str], cwd: str | Path = REPO, env: dict | None
     finally:
         if log:
             out.close()
-    run = Run(label, round(wall, 3), round(usage.ru_maxrss / 1024, 1), process.returncode, stdout.strip())
-    print(f"  {label}: {run.wall_s:.2f} s, peak RSS {run.peak_rss_mb:.0f} MB, rc {run.rc}", flush=True)
+    run = Run(label, round(wall, 3), round(usage.ru_maxrss / 1024, 1), process.returncode, stdout.strip(),
+              round(os.getloadavg()[0], 2))
+    print(f"  {label}: {run.wall_s:.2f} s, peak RSS {run.peak_rss_mb:.0f} MB, rc {run.rc}, load {run.load_1min}", flush=True)
     if run.rc != 0:
         detail = f" (log: {log})" if log else ""
         raise SystemExit(f"benchmarks: {label} failed with exit code {run.rc}{detail}\n{' '.join(map(str, cmd))}")

@@ -52,17 +52,19 @@ def test_hidden_model_reference_is_reported_as_leak(tmp_path, monkeypatch):
     load = transcribe.load_whisper
     monkeypatch.setattr(transcribe, "load_whisper", lambda *a, **k: hidden.append(load(*a, **k)) or hidden[-1])
     monkeypatch.setattr(transcribe, "unload_whisper", lambda model: None)
-    with GPUTranscriptionPipeline(out_dir=tmp_path, echo=False) as pipeline:
+    # float32 weights (~150 MB) outweigh what inference leaves in CTranslate2's and ONNX's arenas
+    with GPUTranscriptionPipeline(out_dir=tmp_path, echo=False, compute_type="float32") as pipeline:
         result = pipeline.process(EXAMPLE / "dialogue.wav")
     whisper = result["memory"]["transcribe"]["cleanups"][0]
     assert whisper["name"] == "Whisper" and whisper["figure"] == "rss"
     assert whisper["verdict"] == "leak", whisper
-    assert whisper["before"] - whisper["baseline"] > 30 * 1024**2
+    assert whisper["still_referenced"] and "Whisper: still referenced" in " ".join(result["memory"]["transcribe"]["warnings"])
+    assert whisper["before"] - whisper["baseline"] > 100 * 1024**2
 
 
 def test_fail_on_leak_fails_the_workflow(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(REPO / "tests" / "leak"))
-    result = run_workflow(tmp_path, "--config", f"input_dir={EXAMPLE}", "fail_on_leak=true", check=False, env=env)
+    result = run_workflow(tmp_path, "--config", f"input_dir={EXAMPLE}", "fail_on_leak=true", "whisper={compute_type: float32}", check=False, env=env)
     assert result.returncode != 0
     assert "memory leak: dialogue/Whisper" in result.stderr
     memory = (tmp_path / "results/dialogue/memory/transcribe.json").read_text()

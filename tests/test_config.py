@@ -5,6 +5,7 @@ import pytest
 from conftest import EXAMPLE, run_workflow
 from vramscribe.errors import VramscribeError
 from vramscribe.samples import find_samples
+from vramscribe.settings import coerce_strings
 
 
 def dry_run(tmp_path, overrides=""):
@@ -70,3 +71,17 @@ def test_sample_sheet_and_folder_discovery(tmp_path):
     assert find_samples("unused", str(sheet)) == {"talk": "/data/talk.wav"}
     with pytest.raises(VramscribeError, match="no audio files found"):
         find_samples(str(tmp_path / "empty") if (tmp_path / "empty").mkdir() is None else "")
+
+
+def test_command_line_strings_take_the_schema_types():
+    schema = {"properties": {
+        "fail_on_leak": {"type": "boolean"},
+        "whisper": {"properties": {"beam_size": {"type": "integer"}, "model": {"type": "string"}}},
+        "diarization": {"properties": {"num_speakers": {"type": ["integer", "null"]}}},
+    }}
+    config = {"fail_on_leak": "true", "whisper": {"beam_size": "3", "model": "7"}, "diarization": {"num_speakers": "null"}}
+    coerce_strings(config, schema)
+    assert config == {"fail_on_leak": True, "whisper": {"beam_size": 3, "model": "7"}, "diarization": {"num_speakers": None}}
+    config = {"fail_on_leak": "maybe"}
+    coerce_strings(config, schema)
+    assert config == {"fail_on_leak": "maybe"}  # left for the schema check to reject with its one line

@@ -21,6 +21,7 @@ import gc
 import resource
 import sys
 import time
+import weakref
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
@@ -244,6 +245,7 @@ class Cleanup:
     after: int
     recovered: float | None
     verdict: str
+    still_referenced: bool = False
 
 
 def cleanup_verdict(baseline: int, before: int, after: int) -> tuple[float | None, str]:
@@ -326,11 +328,18 @@ class MemoryMonitor:
         self.footprints[key] = self.measure(f"loaded {key}").value - self.baselines[key]
         return self.footprints[key]
 
-    def verify_cleanup(self, key: str, before: Checkpoint, after: Checkpoint) -> Cleanup:
-        """Verdict for one cleanup, from its baseline and the two checkpoints around it."""
+    def verify_cleanup(self, key: str, before: Checkpoint, after: Checkpoint, freed: weakref.ref | None = None) -> Cleanup:
+        """Verdict for one cleanup, from its baseline and the two checkpoints around it.
+
+        ``freed`` is a weak reference to the deleted object: if it still resolves after ``gc.collect()``
+        something else holds it, and a warning names it (the verdict itself stays a measurement).
+        """
         baseline = before.value - self.footprints[key] if key in self.footprints else self.baselines[key]
         recovered, verdict = cleanup_verdict(baseline, before.value, after.value)
-        result = Cleanup(key, before.figure, baseline, before.value, after.value, recovered, verdict)
+        referenced = freed is not None and freed() is not None
+        result = Cleanup(key, before.figure, baseline, before.value, after.value, recovered, verdict, referenced)
+        if referenced:
+            self.warn(f"{key}: still referenced after del + gc.collect(); find what holds it")
         self.cleanups.append(result)
         return result
 

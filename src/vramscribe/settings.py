@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -84,13 +85,30 @@ def resolve_device(requested: str) -> str:
     raise VramscribeError("config", f"device {requested} requested but no CUDA GPU is visible", "use device: auto or cpu")
 
 
+def coerce_strings(config: dict[str, Any], schema: dict[str, Any]) -> None:
+    """Turn `--config` strings ("true", "3" inside `whisper={beam_size: 3}`) into the schema's booleans and integers."""
+    for key, spec in schema.get("properties", {}).items():
+        value, types = config.get(key), spec.get("type")
+        if isinstance(value, dict):
+            coerce_strings(value, spec)
+        elif isinstance(value, str):
+            types = types if isinstance(types, list) else [types]
+            if "boolean" in types and value.lower() in ("true", "false"):
+                config[key] = value.lower() == "true"
+            elif "integer" in types and re.fullmatch(r"-?\d+", value):
+                config[key] = int(value)
+            elif "null" in types and value.lower() in ("null", "none"):
+                config[key] = None
+
+
 def config_problems(config: dict[str, Any], schema_path: str) -> list[str]:
-    """One line per schema violation, e.g. `device: 'gpu' does not match ...`."""
+    """One line per schema violation, e.g. `device: 'gpu' does not match ...`; command-line strings are coerced first."""
     import jsonschema
     import yaml
 
     with open(schema_path, encoding="utf-8") as handle:
         schema = yaml.safe_load(handle)
+    coerce_strings(config, schema)
     validator = jsonschema.Draft202012Validator(schema)
     return [
         f"{'.'.join(map(str, e.absolute_path)) or 'config'}: {e.message}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -142,18 +143,19 @@ def run_transcribe(paths: SamplePaths, settings: Settings, monitor: MemoryMonito
         monitor.checkpoint("Before Transcription")
         name, compute = whisper_choice(settings, monitor)
         details.update(model=name, compute_type=compute)
-        model_path = models.resolve_model_path(name)
+        load_model = transcribe.whisper_loader(models.resolve_model_path(name), monitor.device, compute)
         monitor.baseline("Whisper")
-        model = transcribe.load_whisper(model_path, monitor.device, compute)
+        model = load_model()
         result = transcribe.transcribe(
             model, audio.load_wav(paths.wav), language=settings.language,
             beam_size=settings.beam_size, batch_size=settings.batch_size,
         )
         before = monitor.checkpoint("Before Whisper Cleanup")
+        freed = weakref.ref(model)
         transcribe.unload_whisper(model)
         del model
         free_memory(monitor.backend)
-        monitor.verify_cleanup("Whisper", before, monitor.checkpoint("After Whisper Cleanup"))
+        monitor.verify_cleanup("Whisper", before, monitor.checkpoint("After Whisper Cleanup"), freed)
         result.update(model=name, compute_type=compute, device=monitor.device)
         write_json(paths.transcript, result)
         monitor.checkpoint("After Transcription (post-cleanup)")
@@ -176,9 +178,10 @@ def run_diarize(paths: SamplePaths, settings: Settings, monitor: MemoryMonitor) 
             min_speakers=settings.min_speakers, max_speakers=settings.max_speakers,
         )
         before = monitor.checkpoint("Before Diarization Model Cleanup")
+        freed = weakref.ref(pipeline)
         del pipeline
         free_memory(monitor.backend)
-        monitor.verify_cleanup("Diarization Model", before, monitor.checkpoint("After Diarization Model Cleanup"))
+        monitor.verify_cleanup("Diarization Model", before, monitor.checkpoint("After Diarization Model Cleanup"), freed)
         before = monitor.checkpoint("Before Waveform Cleanup")
         del waveform
         free_memory(monitor.backend)

@@ -16,8 +16,11 @@ rule align:
         "benchmarks/align/{sample}.tsv"
     conda:
         "../../envs/align.yaml"
+    threads: rule_threads("align")
     resources:
         gpu=1,
+        mem_mb=rule_mem_mb("align"),
+        runtime=rule_runtime("align"),
     params:
         version=__version__,
         device=config["device"],

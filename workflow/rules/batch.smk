@@ -9,9 +9,11 @@ rule batch:
         "benchmarks/batch/{batch}.tsv"
     conda:
         "../../envs/batch.yaml"
-    threads: 2
+    threads: rule_threads("batch")
     resources:
         gpu=1,
+        mem_mb=rule_mem_mb("batch"),
+        runtime=rule_runtime("batch"),
     params:
         version=__version__,
         samples=batch_samples,

@@ -79,15 +79,18 @@ def report_inputs(wildcards=None):
 
 
 def final_outputs():
-    """The default target: per-sample transcripts (or batches) and the cleanup report."""
+    """The default target: per-sample transcripts (or batches), the cleanup report, the evaluation if asked."""
+    run_wide = ["results/report/cleanup_verification.json"]
+    if config.get("references"):
+        run_wide.append("results/evaluation.json")
     if BATCH_SIZE > 1:
-        return report_inputs() + ["results/report/cleanup_verification.json"]
+        return report_inputs() + run_wide
     per_sample = expand(
         "results/{sample}/{name}",
         sample=SAMPLES,
         name=["aligned.json", "diarization.rttm"],
     )
-    return per_sample + ["results/report/cleanup_verification.json"]
+    return per_sample + run_wide
 
 
 def write_partial_report():

@@ -12,10 +12,12 @@ rule diarize:
     retries: 1
     conda:
         "../../envs/diarize.yaml"
-    threads: 2
+    threads: rule_threads("diarize")
     resources:
         gpu=1,
         attempt=attempt_number,
+        mem_mb=rule_mem_mb("diarize"),
+        runtime=rule_runtime("diarize"),
     params:
         version=__version__,
         diarization=config["diarization"],

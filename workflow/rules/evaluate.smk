@@ -20,6 +20,8 @@ if config.get("references"):
             "results/evaluation.json",
         log:
             "logs/evaluate/evaluate.log",
+        conda:
+            "../../envs/evaluate.yaml"
         params:
             references=config["references"],
             samples=list(SAMPLES),

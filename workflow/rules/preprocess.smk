@@ -10,6 +10,10 @@ rule preprocess:
         "benchmarks/preprocess/{sample}.tsv"
     conda:
         "../../envs/preprocess.yaml"
+    threads: rule_threads("preprocess")
+    resources:
+        mem_mb=rule_mem_mb("preprocess"),
+        runtime=rule_runtime("preprocess"),
     params:
         version=__version__,
     script:

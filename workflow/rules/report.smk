@@ -22,6 +22,10 @@ rule report:
         "logs/report/report.log",
     conda:
         "../../envs/report.yaml"
+    threads: rule_threads("report")
+    resources:
+        mem_mb=rule_mem_mb("report"),
+        runtime=rule_runtime("report"),
     params:
         samples=SAMPLES,
         fail_on_leak=config["fail_on_leak"],

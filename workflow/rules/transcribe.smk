@@ -11,10 +11,12 @@ rule transcribe:
     retries: 2
     conda:
         "../../envs/transcribe.yaml"
-    threads: 2
+    threads: rule_threads("transcribe")
     resources:
         gpu=1,
         attempt=attempt_number,
+        mem_mb=rule_mem_mb("transcribe"),
+        runtime=rule_runtime("transcribe"),
     params:
         version=__version__,
         whisper=config["whisper"],
