@@ -122,3 +122,28 @@ def test_keep_going_finishes_other_files_and_reports_failures(tmp_path):
     assert [f["sample"] for f in report["failures"]] == ["broken"]
     assert "not a readable audio/video file" in report["failures"][0]["error"]
     assert sorted(report["samples"]) == sorted(names)
+
+
+def unwritable_results(work):
+    """A results folder nobody can write into, root included: a plain file stands where it should be."""
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "results").write_text("a file, not a folder\n")
+    return work / "results"
+
+
+def test_unwritable_results_folder_stops_the_workflow_before_any_job(tmp_path):
+    from conftest import EXAMPLE, run_workflow
+
+    results = unwritable_results(tmp_path / "work")
+    result = run_workflow(tmp_path / "work", "--dry-run", "--config", f"input_dir={EXAMPLE}", check=False)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith(LINE)]
+    assert errors == [f"{LINE}results: cannot write outputs here (File exists) — run from a writable folder, or give one with --directory"]
+    assert results.read_text() == "a file, not a folder\n"
+
+
+def test_unwritable_results_folder_in_the_api(tmp_path):
+    results = unwritable_results(tmp_path)
+    with pytest.raises(VramscribeError, match="cannot write outputs here"):
+        with GPUTranscriptionPipeline(out_dir=results, echo=False) as pipeline:
+            pipeline.process(tmp_path / "never-read.wav")

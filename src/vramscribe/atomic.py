@@ -32,3 +32,17 @@ def write_text(path: str | os.PathLike, text: str) -> None:
 def write_json(path: str | os.PathLike, data: Any) -> None:
     """Atomically write indented JSON."""
     write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def check_writable(folder: str | os.PathLike) -> None:
+    """Fail early, in one line, when outputs cannot be written under ``folder``."""
+    import tempfile
+
+    from .errors import VramscribeError
+
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as exc:
+        raise VramscribeError(folder, f"cannot write outputs here ({exc.strerror or exc})",
+                              "run from a writable folder, or give one with --directory") from None

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from . import stages
+from .atomic import check_writable
 from .memory import MemoryMonitor, backend_for, free_memory
 from .settings import Settings, resolve_device
 
@@ -40,6 +41,7 @@ class GPUTranscriptionPipeline:
 
     def process(self, source: str | os.PathLike, out_dir: str | os.PathLike | None = None) -> dict[str, Any]:
         """Run preprocess, transcribe, diarize, align and final cleanup on one file; return aligned.json's content."""
+        check_writable(out_dir or self.out_dir)
         paths = stages.SamplePaths.under(out_dir or self.out_dir, Path(source).stem)
         result = stages.run_sample(source, paths, self.settings, self.monitor)
         return {**result, "sample": paths.sample, "out_dir": str(paths.root), "memory": memory_logs(paths)}

@@ -5,6 +5,7 @@ import sys
 from snakemake.utils import validate
 
 from vramscribe import __version__
+from vramscribe.atomic import check_writable
 from vramscribe.diarize import check_pipeline_spec
 from vramscribe.errors import VramscribeError
 from vramscribe.models import check_model_available
@@ -30,6 +31,7 @@ try:
     check_model_available(SETTINGS.whisper_model)
     check_pipeline_spec(SETTINGS.diarization_pipeline, SETTINGS.token_file)
     SAMPLES = find_samples(config["input_dir"], config["samples"])
+    check_writable("results")
 except VramscribeError as error:
     fail(error)
 
