@@ -125,8 +125,9 @@ class EmbeddedDiarization(SpeakerDiarization):
             for k in range(min(limit, scores.shape[1], speaking.max())):
                 rows = np.flatnonzero(speaking > k)
                 discrete[rows, order[rows, k]] = 1
-            outputs.append(self.to_annotation(SlidingWindowFeature(discrete, frames), min_duration_on=0.0,
-                                              min_duration_off=self.segmentation.min_duration_off))
+            annotation = self.to_annotation(SlidingWindowFeature(discrete, frames), min_duration_on=0.0,
+                                            min_duration_off=self.segmentation.min_duration_off)
+            outputs.append(annotation.rename_labels({k: f"SPEAKER_{k:02d}" for k in range(scores.shape[1])}))
         return DiarizeOutput(*outputs)
 
     def _windows(self, speaking: np.ndarray, frames, duration: float) -> tuple[np.ndarray, np.ndarray]:
