@@ -20,6 +20,8 @@ if config.get("references"):
             "results/evaluation.json",
         log:
             "logs/evaluate/evaluate.log",
+        benchmark:
+            "benchmarks/evaluate.tsv"
         conda:
             "../../envs/evaluate.yaml"
         params:

@@ -20,6 +20,8 @@ rule report:
         ),
     log:
         "logs/report/report.log",
+    benchmark:
+        "benchmarks/report.tsv"
     conda:
         "../../envs/report.yaml"
     threads: rule_threads("report")
