@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from .audio import SAMPLE_RATE
+
 
 def whisper_loader(model_path: str, device: str, compute_type: str) -> Callable[[], Any]:
     """A function that loads the model; faster-whisper and its VAD runtime are imported here, so that
@@ -34,6 +36,9 @@ def default_compute_type(device: str) -> str:
     return "float16" if device.startswith("cuda") else "int8"
 
 
+CHUNK_SECONDS = 600.0  # longer audio is transcribed in pieces, so features never cover the whole file
+
+
 def transcribe(
     model,
     samples: np.ndarray,
@@ -41,34 +46,60 @@ def transcribe(
     language: str | None = None,
     beam_size: int = 5,
     batch_size: int = 1,
+    chunk_seconds: float = CHUNK_SECONDS,
 ) -> dict[str, Any]:
-    """Transcribe 16 kHz samples; the lazy segment generator is consumed here, before the model can go."""
-    options = dict(language=language, beam_size=beam_size, vad_filter=True, word_timestamps=True)
+    """Transcribe 16 kHz samples; each lazy segment generator is consumed here, before the model can go.
+
+    faster-whisper computes the features of all it is given at once (≈ 3.6 GB per hour), so long
+    audio goes in pieces of ``chunk_seconds``, cut at the quietest 0.1 s near each boundary.
+    """
+    options = dict(beam_size=beam_size, vad_filter=True, word_timestamps=True)
     if batch_size > 1:
         from faster_whisper import BatchedInferencePipeline
 
-        segments, info = BatchedInferencePipeline(model=model).transcribe(samples, batch_size=batch_size, **options)
+        run = lambda audio, **kw: BatchedInferencePipeline(model=model).transcribe(audio, batch_size=batch_size, **kw)
     else:
-        segments, info = model.transcribe(samples, **options)
+        run = model.transcribe
+    segments, info = [], None
+    for start, end in chunk_bounds(samples, chunk_seconds):
+        pieces, chunk_info = run(samples[start:end], language=language, **options)
+        segments += [_segment(s, start / SAMPLE_RATE) for s in pieces]
+        info, language = info or chunk_info, language or chunk_info.language
+    for index, segment in enumerate(segments, start=1):
+        segment["id"] = index
     return {
         "language": info.language,
         "language_probability": round(float(info.language_probability), 4),
-        "duration": round(float(info.duration), 3),
-        "segments": [_segment(s) for s in segments],
+        "duration": round(len(samples) / SAMPLE_RATE, 3),
+        "segments": segments,
     }
 
 
-def _segment(segment) -> dict[str, Any]:
+def chunk_bounds(samples: np.ndarray, chunk_seconds: float) -> list[tuple[int, int]]:
+    """(start, end) sample ranges of at most ~``chunk_seconds``, each cut at the quietest 0.1 s within 5 s of its end."""
+    size, step, reach = int(chunk_seconds * SAMPLE_RATE), SAMPLE_RATE // 10, 5 * SAMPLE_RATE
+    bounds, start = [], 0
+    while len(samples) - start > size:
+        low = start + size - reach
+        window = samples[low:low + 2 * reach]
+        frames = window[: len(window) // step * step].reshape(-1, step)
+        cut = low + int(np.argmin(np.abs(frames).mean(axis=1))) * step + step // 2
+        bounds.append((start, cut))
+        start = cut
+    return bounds + [(start, len(samples))]
+
+
+def _segment(segment, offset: float = 0.0) -> dict[str, Any]:
     return {
         "id": segment.id,
-        "start": round(segment.start, 3),
-        "end": round(segment.end, 3),
+        "start": round(segment.start + offset, 3),
+        "end": round(segment.end + offset, 3),
         "text": segment.text.strip(),
         "probability": round(math.exp(segment.avg_logprob), 4),
         "avg_logprob": round(segment.avg_logprob, 4),
         "no_speech_prob": round(segment.no_speech_prob, 4),
         "words": [
-            {"start": round(w.start, 3), "end": round(w.end, 3), "text": w.word.strip(), "probability": round(w.probability, 4)}
+            {"start": round(w.start + offset, 3), "end": round(w.end + offset, 3), "text": w.word.strip(), "probability": round(w.probability, 4)}
             for w in segment.words or []
         ],
     }
