@@ -1,6 +1,7 @@
 """vramscribe against the raw libraries, side by side in one run; results in docs/benchmarks.md.
 
-    .venv/bin/python benchmarks/run.py --quick          # under 10 minutes on 2 cores
+    .venv/bin/python benchmarks/run.py --quick          # about 13 minutes on 2 quiet cores (docs/benchmarks.md)
+    .venv/bin/python benchmarks/run.py --quick --threads 1   # on a shared machine: see "Threads" in docs/benchmarks.md
     .venv/bin/python benchmarks/run.py                  # more repeats, more batch sizes, per-sample mode on all clips
     VRAMSCRIBE_WHISPERX_PYTHON=/tmp/venv-wx/bin/python .venv/bin/python benchmarks/run.py --quick
 
@@ -38,7 +39,7 @@ REPO = HERE.parent
 VENV_BIN = Path(sys.executable).parent
 PYTHON = sys.executable
 SNAKEMAKE = str(VENV_BIN / "snakemake")
-THREADS = 2
+THREADS = 2  # every process's thread count and snakemake's --cores; set by --threads
 TARGETS = {"transcribe/raw": ("<=", 1.10), "corpus_throughput": (">=", 0.80), "e2e_rtf": ("<=", 0.50)}
 
 
@@ -54,13 +55,13 @@ class Run:
     load_1min: float  # the machine's 1-minute load average when it ended (2 cores: above ~2.5, others ran too)
 
 
-def environment(threads: int = THREADS) -> dict[str, str]:
+def environment() -> dict[str, str]:
     """The environment of every measured process: the venv first on PATH, no telemetry, the thread count."""
     env = dict(os.environ)
     env.update(
         PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
         PYANNOTE_METRICS_ENABLED="false",
-        OMP_NUM_THREADS=str(threads),
+        OMP_NUM_THREADS=str(THREADS),
         PYTHONUNBUFFERED="1",
     )
     return env
@@ -136,7 +137,7 @@ def bench_transcribe(tmp: Path, repeats: int, model_dir: str) -> dict:
     shutil.copy(long_wav, stage_results / sample / "audio.wav")  # already 16 kHz mono: the preprocess output
     workdir = tmp / "wf-transcribe"
     target = f"results/{sample}/transcript.json"
-    measure("workflow preprocess (setup)", snakemake_cmd(workdir, long_wav.parent, target), log=tmp / "wf-setup.log")
+    measure("workflow preprocess + transcribe (setup)", snakemake_cmd(workdir, long_wav.parent, target), log=tmp / "wf-setup.log")
     raw_cmd = [PYTHON, str(HERE / "raw_transcribe.py"), model_dir, str(long_wav), "--threads", str(THREADS)]
     stage_cmd = [PYTHON, str(HERE / "stage_transcribe.py"), str(stage_results), sample]
     rule_cmd = snakemake_cmd(workdir, long_wav.parent, target, "--forcerun", "transcribe")
@@ -254,8 +255,9 @@ def bench_whisperx(tmp: Path, wx_python: str | None, model_dir: str, repeats: in
         (results / sample).mkdir(parents=True, exist_ok=True)
         shutil.copy(path, results / sample / "audio.wav")
         commands = {
-            "whisperx (batch 8)": [wx_python, str(HERE / "whisperx_transcribe.py"), model_dir, str(path), "--batch-size", "8"],
-            "raw faster-whisper": [PYTHON, str(HERE / "raw_transcribe.py"), model_dir, str(path)],
+            "whisperx (batch 8)": [wx_python, str(HERE / "whisperx_transcribe.py"), model_dir, str(path), "--batch-size", "8",
+                                   "--threads", str(THREADS)],
+            "raw faster-whisper": [PYTHON, str(HERE / "raw_transcribe.py"), model_dir, str(path), "--threads", str(THREADS)],
             "vramscribe stage (batch_size 1)": [PYTHON, str(HERE / "stage_transcribe.py"), str(results), sample],
             "vramscribe stage (batch_size 8)": [PYTHON, str(HERE / "stage_transcribe.py"), str(results), sample, "8"],
         }
@@ -285,7 +287,7 @@ def machine() -> dict:
         "date": time.strftime("%Y-%m-%d %H:%M %Z"), "cpu": cpu, "cores": os.cpu_count(),
         "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3, 1),
         "python": platform.python_version(), "versions": versions, "load_before": os.getloadavg(),
-        "vramscribe_commit": subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+        "vramscribe_commit": subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
                                             capture_output=True, text=True).stdout.strip(),
     }
 
@@ -331,7 +333,7 @@ def markdown(results: dict) -> str:
         lines.append("")
     e = results.get("e2e")
     if e:
-        lines += ["### 3. End-to-end real-time factor (API `GPUTranscriptionPipeline.process`, CPU, 2 cores)", "",
+        lines += [f"### 3. End-to-end real-time factor (API `GPUTranscriptionPipeline.process`, CPU, OMP_NUM_THREADS={results['threads']})", "",
                   "| file | audio s | first call s (RTF) | second call s (RTF) | whole process s | peak RSS MB | speakers | words | checkpoints |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for r in e["files"]:
@@ -345,7 +347,7 @@ def markdown(results: dict) -> str:
         if "skipped" in w:
             lines += [w["skipped"], ""]
         else:
-            lines += [f"whisperx {w['version']} ({w['python']}), same local tiny.en directory, CPU int8, 2 threads.", "",
+            lines += [f"whisperx {w['version']} ({w['python']}), same local tiny.en directory, CPU int8, OMP_NUM_THREADS={results['threads']}.", "",
                       "| file | tool | wall s | peak RSS MB | output |", "|---|---|---|---|---|"]
             for r in w["rows"]:
                 lines.append(f"| {r['file']} ({r['audio_s']} s) | {r['tool']} | {r['wall_s']:.2f} | {r['peak_rss_mb']:.0f} | {r['output']} |")
@@ -355,8 +357,11 @@ def markdown(results: dict) -> str:
 
 
 def main() -> None:
+    global THREADS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats and batch sizes (under 10 minutes on 2 cores)")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, one batch size, per-sample mode on 3 clips")
+    parser.add_argument("--threads", type=int, default=THREADS,
+                        help="threads of every measured process (OMP_NUM_THREADS, CTranslate2, torch) and snakemake --cores")
     parser.add_argument("--only", nargs="+", choices=["transcribe", "corpus", "e2e", "whisperx"], help="run only these")
     parser.add_argument("--whisperx-python", default=os.environ.get("VRAMSCRIBE_WHISPERX_PYTHON"),
                         help="python of a venv with whisperx 3.8.6 (default: $VRAMSCRIBE_WHISPERX_PYTHON; skipped when unset)")
@@ -365,19 +370,20 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (inputs, workdirs, logs)")
     args = parser.parse_args()
     wanted = set(args.only or ["transcribe", "corpus", "e2e", "whisperx"])
+    THREADS = args.threads
 
     sys.path.insert(0, str(REPO / "src"))
     from vramscribe.models import bundled_model_dir
 
     model_dir = str(bundled_model_dir())
     tmp = Path(tempfile.mkdtemp(prefix="vramscribe-bench-"))
-    results: dict = {"machine": machine(), "quick": args.quick}
+    results: dict = {"machine": machine(), "quick": args.quick, "threads": THREADS}
     started = time.perf_counter()
     try:
         if "transcribe" in wanted:
             results["transcribe"] = bench_transcribe(tmp, 3 if args.quick else 5, model_dir)
         if "corpus" in wanted:
-            results["corpus"] = bench_corpus(tmp, model_dir, batch_sizes=[20, 10] if args.quick else [20, 10, 5],
+            results["corpus"] = bench_corpus(tmp, model_dir, batch_sizes=[20] if args.quick else [20, 10, 5],
                                              per_sample_clips=3 if args.quick else 20, baseline_repeats=1 if args.quick else 2)
         if "e2e" in wanted:
             results["e2e"] = bench_e2e(tmp)
