@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from .errors import VramscribeError
 
 
 @contextmanager
@@ -36,10 +39,6 @@ def write_json(path: str | os.PathLike, data: Any) -> None:
 
 def check_writable(folder: str | os.PathLike) -> None:
     """Fail early, in one line, when outputs cannot be written under ``folder``."""
-    import tempfile
-
-    from .errors import VramscribeError
-
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
         tempfile.TemporaryFile(dir=folder).close()

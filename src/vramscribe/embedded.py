@@ -157,7 +157,7 @@ class EmbeddedDiarization(SpeakerDiarization):
 
     def _frame_scores(self, embeddings, labels, starts, frames, num_frames: int) -> np.ndarray:
         """(frames, clusters): summed similarity to each centroid of the windows covering a frame."""
-        centroids = np.stack([embeddings[labels == k].mean(axis=0) for k in range(labels.max() + 1)])
+        centroids = cluster_centroids(embeddings, labels, range(labels.max() + 1))
         similarity = embeddings @ (centroids / np.linalg.norm(centroids, axis=1, keepdims=True)).T
         scores = np.zeros((num_frames, len(centroids)))
         covered = np.zeros(num_frames)
@@ -197,11 +197,16 @@ def _absorb_small(embeddings, labels: np.ndarray, min_share: float) -> np.ndarra
     sizes = np.bincount(labels)
     big = np.flatnonzero(sizes >= max(3, min_share * len(embeddings)))
     if 0 < len(big) < len(sizes):
-        centroids = np.stack([embeddings[labels == k].mean(axis=0) for k in big])
+        centroids = cluster_centroids(embeddings, labels, big)
         small = ~np.isin(labels, big)
         labels = labels.copy()
         labels[small] = big[np.argmax(embeddings[small] @ centroids.T, axis=1)]
     return np.unique(labels, return_inverse=True)[1]
+
+
+def cluster_centroids(embeddings: np.ndarray, labels: np.ndarray, clusters) -> np.ndarray:
+    """(clusters, dimension): the mean embedding of each of ``clusters``."""
+    return np.stack([embeddings[labels == k].mean(axis=0) for k in clusters])
 
 
 def _labels(tree, count: int) -> np.ndarray:

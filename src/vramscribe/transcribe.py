@@ -57,7 +57,8 @@ def transcribe(
     if batch_size > 1:
         from faster_whisper import BatchedInferencePipeline
 
-        run = lambda audio, **kw: BatchedInferencePipeline(model=model).transcribe(audio, batch_size=batch_size, **kw)
+        batched = BatchedInferencePipeline(model=model)
+        run = lambda audio, **kw: batched.transcribe(audio, batch_size=batch_size, **kw)
     else:
         run = model.transcribe
     segments, info = [], None
