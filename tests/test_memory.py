@@ -6,6 +6,7 @@ CUDA path runs on the GPU machine (docs/benchmarks.md).
 
 import sys
 import types
+import weakref
 
 import pytest
 
@@ -156,3 +157,25 @@ def test_footprint_keeps_a_later_models_residue_off_an_earlier_tensors_verdict()
     assert monitor.footprint("Waveform") == int(1.1 * GIB) - 1 * GIB
     result = monitor.verify_cleanup("Waveform", monitor.checkpoint("Before"), monitor.checkpoint("After"))
     assert result.verdict == "good" and result.baseline == int(1.5 * GIB)
+
+
+def partial_cleanup(freed):
+    """1 GiB taken, 0.7 GiB back: partial by the figures alone."""
+    backend = ScriptedBackend([(0, 1 * GIB), (0, 2 * GIB), (0, int(1.3 * GIB))])
+    monitor = MemoryMonitor(backend, echo=False)
+    monitor.baseline("Whisper")
+    return monitor, monitor.verify_cleanup("Whisper", monitor.checkpoint("Before"), monitor.checkpoint("After"), freed)
+
+
+def test_a_partly_recovered_model_that_is_still_alive_is_a_leak():
+    class Model:
+        pass
+
+    held = Model()
+    monitor, result = partial_cleanup(weakref.ref(held))
+    assert (result.verdict, result.still_referenced, result.recovered) == ("leak", True, pytest.approx(0.7))
+    assert monitor.warnings == ["Whisper: still referenced after del + gc.collect(); find what holds it"]
+
+    monitor, result = partial_cleanup(weakref.ref(Model()))  # nothing holds this one
+    assert (result.verdict, result.still_referenced) == ("partial", False)
+    assert monitor.warnings == []

@@ -332,11 +332,14 @@ class MemoryMonitor:
         """Verdict for one cleanup, from its baseline and the two checkpoints around it.
 
         ``freed`` is a weak reference to the deleted object: if it still resolves after ``gc.collect()``
-        something else holds it, and a warning names it (the verdict itself stays a measurement).
+        something else holds it and a warning says so. A partial recovery of an object that is provably
+        still alive is a leak: its memory cannot come back while it lives.
         """
         baseline = before.value - self.footprints[key] if key in self.footprints else self.baselines[key]
         recovered, verdict = cleanup_verdict(baseline, before.value, after.value)
         referenced = freed is not None and freed() is not None
+        if referenced and verdict == "partial":
+            verdict = "leak"
         result = Cleanup(key, before.figure, baseline, before.value, after.value, recovered, verdict, referenced)
         if referenced:
             self.warn(f"{key}: still referenced after del + gc.collect(); find what holds it")
