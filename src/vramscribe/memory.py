@@ -264,8 +264,14 @@ def cleanup_verdict(baseline: int, before: int, after: int) -> tuple[float | Non
     return recovered, "partial"
 
 
-def free_memory(backend: Backend) -> None:
-    """The order that works: callers `del` first, then gc.collect(), then empty the caches."""
+def free_memory(backend: Backend, everything: bool = False) -> None:
+    """The order that works: callers `del` first, then gc.collect(), then empty the caches.
+
+    Objects frozen at a baseline (they lived before the model did) are skipped, which makes a
+    collection ~0.01 s instead of ~0.2 s once torch is imported; ``everything`` unfreezes them first.
+    """
+    if everything:
+        gc.unfreeze()
     gc.collect()
     backend.release()
 
@@ -314,8 +320,12 @@ class MemoryMonitor:
         return point
 
     def baseline(self, key: str) -> int:
-        """Primary figure just before ``key`` (a model or tensor) is loaded, after a free."""
+        """Primary figure just before ``key`` (a model or tensor) is loaded, after a free.
+
+        What lives now is not ``key``'s: it is frozen, so the collections of ``key``'s cleanup skip it.
+        """
         free_memory(self.backend)
+        gc.freeze()
         self.baselines[key] = self.measure(f"baseline {key}").value
         return self.baselines[key]
 

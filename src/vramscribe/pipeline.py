@@ -48,7 +48,7 @@ class GPUTranscriptionPipeline:
 
     def cleanup_models(self) -> None:
         """Free everything this process no longer references: gc, then the allocator caches."""
-        free_memory(self.monitor.backend)
+        free_memory(self.monitor.backend, everything=True)
 
 
 def memory_logs(paths: stages.SamplePaths) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__, align, audio, diarize, formats, models, transcribe
+from . import __version__, audio, models, transcribe
 from .atomic import write_json
 from .errors import OutOfMemory, VramscribeError, is_out_of_memory
 from .memory import MemoryMonitor, free_memory
@@ -164,6 +164,8 @@ def run_transcribe(paths: SamplePaths, settings: Settings, monitor: MemoryMonito
 
 def run_diarize(paths: SamplePaths, settings: Settings, monitor: MemoryMonitor) -> tuple:
     """Put the waveform and the pipeline on the device, diarize, free both (measured), write RTTM."""
+    from . import diarize, formats  # torch and pyannote: imported by the stages that use them (~1.7 s)
+
     details: dict[str, Any] = {"pipeline": settings.diarization_pipeline}
     with stage_log(monitor, paths, "diarize", details):
         monitor.checkpoint("Before Diarization")
@@ -197,6 +199,8 @@ def run_diarize(paths: SamplePaths, settings: Settings, monitor: MemoryMonitor) 
 
 def run_align(paths: SamplePaths, monitor: MemoryMonitor) -> dict:
     """Word x turn overlap as device tensors, freed and measured; write aligned.json and subtitles."""
+    from . import align, formats
+
     details: dict[str, Any] = {}
     with stage_log(monitor, paths, "align", details):
         monitor.checkpoint("Before Speaker Alignment")
@@ -222,7 +226,7 @@ def run_final(paths: SamplePaths, monitor: MemoryMonitor) -> None:
     """Final cleanup: collect garbage, empty the caches, and measure what the process still holds."""
     with stage_log(monitor, paths, "final", {}):
         monitor.checkpoint("Before Final Cleanup")
-        free_memory(monitor.backend)
+        free_memory(monitor.backend, everything=True)
         monitor.checkpoint("After Final Cleanup")
 
 
