@@ -177,6 +177,11 @@ stop() {
         rm -f "$file"
         say "stopped $name (pid $pid)"
     done
+    # Snakemake's SLURM plugin runs scontrol at every start: against a stopped controller each call
+    # retries for 9 s unless the timeout is short (`start` writes the file afresh)
+    if head -1 /etc/slurm/slurm.conf 2>/dev/null | grep -q "written by vramscribe"; then
+        printf '# the cluster is stopped\nMessageTimeout=1\n' >>/etc/slurm/slurm.conf
+    fi
 }
 
 case "${1:-}" in
