@@ -10,10 +10,10 @@ import weakref
 
 import pytest
 
-from vramscribe.errors import is_out_of_memory
+from vramscribe.errors import VramscribeError, is_out_of_memory
 from vramscribe.memory import GB, CudaBackend, MemoryMonitor, Reading, cleanup_verdict, level_for
 from vramscribe.models import fit_warning, recommend_model, smaller_model
-from vramscribe.settings import Settings
+from vramscribe.settings import Settings, resolve_device
 
 GIB = 1024**3
 
@@ -179,3 +179,53 @@ def test_a_partly_recovered_model_that_is_still_alive_is_a_leak():
     monitor, result = partial_cleanup(weakref.ref(Model()))  # nothing holds this one
     assert (result.verdict, result.still_referenced) == ("partial", False)
     assert monitor.warnings == []
+
+
+class NoDriver(Exception):
+    pass
+
+
+def fake_nvml_with(gpus: int | None):
+    """A pynvml module that finds ``gpus`` devices, or (None) no NVIDIA driver at all."""
+
+    def init():
+        if gpus is None:
+            raise NoDriver("NVML Shared Library Not Found")
+
+    return types.SimpleNamespace(NVMLError=NoDriver, nvmlInit=init, nvmlDeviceGetCount=lambda: gpus, nvmlShutdown=lambda: None)
+
+
+@pytest.mark.parametrize(
+    "gpus, torch_sees, visible, expected",
+    [
+        (None, True, None, "cpu"),  # no driver: torch is not even asked
+        (0, True, None, "cpu"),
+        (1, False, None, "cpu"),  # a driver CUDA cannot use
+        (1, True, None, "cuda:0"),
+        (1, True, "", "cpu"),  # CUDA_VISIBLE_DEVICES hides every GPU
+    ],
+)
+def test_auto_device(monkeypatch, gpus, torch_sees, visible, expected):
+    asked = []
+    fake_torch = types.SimpleNamespace(cuda=types.SimpleNamespace(is_available=lambda: asked.append(1) or torch_sees))
+    monkeypatch.setitem(sys.modules, "pynvml", fake_nvml_with(gpus))
+    monkeypatch.setitem(sys.modules, "torch", fake_torch)
+    if visible is None:
+        monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    else:
+        monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
+    assert resolve_device("auto") == expected
+    assert bool(asked) == bool(gpus and visible is None)
+    if expected == "cpu":
+        with pytest.raises(VramscribeError, match="no CUDA GPU is visible"):
+            resolve_device("cuda")
+
+
+def test_a_machine_without_a_gpu_driver_resolves_auto_without_importing_torch():
+    import subprocess
+
+    code = "import sys; from vramscribe.settings import resolve_device; print(resolve_device('auto'), 'torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    if out[0] != "cpu":
+        pytest.skip("a GPU is visible here: torch must be asked")
+    assert out == ["cpu", "False"]
