@@ -4,47 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import torch
 from pyannote.core import Annotation
 
 from .errors import VramscribeError
+from .models import EMBEDDED, check_pipeline_spec, read_token
 
-EMBEDDED = "embedded"
 os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")  # no telemetry from offline clusters
-
-
-def read_token(token_file: str | None = None) -> str | None:
-    """The Hugging Face token from HF_TOKEN, or from a file named in config; never logged or written."""
-    if os.environ.get("HF_TOKEN"):
-        return os.environ["HF_TOKEN"].strip()
-    if token_file:
-        path = Path(token_file).expanduser()
-        if not path.is_file():
-            raise VramscribeError(path, "token file not found", "fix diarization.token_file or set HF_TOKEN")
-        return path.read_text(encoding="utf-8").strip() or None
-    return None
-
-
-def check_pipeline_spec(spec: str, token_file: str | None = None) -> None:
-    """Fail before any job when a hub pipeline is named without a token."""
-    if spec == EMBEDDED or Path(spec).exists():
-        return
-    token = read_token(token_file)
-    if not token:
-        raise VramscribeError(
-            spec, "a hub pipeline needs a Hugging Face token",
-            "export HF_TOKEN=... (or set diarization.token_file), or use diarization.pipeline: embedded",
-        )
-    from .models import hub_reachable
-
-    if not hub_reachable(spec, token):
-        raise VramscribeError(
-            spec, "the model hub cannot be reached (or the token has no access)",
-            "check the network and the token, or use diarization.pipeline: embedded",
-        )
 
 
 def pipeline_loader(spec: str, device: str, token_file: str | None = None) -> Callable[[], object]:

@@ -1,4 +1,5 @@
-"""Which Whisper model to load: the bundled one, a local CTranslate2 directory, a hub name, or `auto` by VRAM."""
+"""Which models to load: Whisper (the bundled one, a local CTranslate2 directory, a hub name, or `auto` by
+VRAM) and the diarization pipeline's source; checked before any job, without importing torch."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from .errors import VramscribeError
 
 BUNDLED_MODEL = "tiny.en"
+EMBEDDED = "embedded"  # the offline diarization pipeline
 # Smallest to largest; an OOM retry steps down this ladder.
 MODEL_LADDER = ["tiny", "base", "small", "medium", "large-v3"]
 GIB = 1024**3
@@ -96,6 +98,35 @@ def hub_reachable(repo_id: str, token: str | None = None) -> bool:
     except Exception:
         return False
     return True
+
+
+def read_token(token_file: str | None = None) -> str | None:
+    """The Hugging Face token from HF_TOKEN, or from a file named in config; never logged or written."""
+    if os.environ.get("HF_TOKEN"):
+        return os.environ["HF_TOKEN"].strip()
+    if token_file:
+        path = Path(token_file).expanduser()
+        if not path.is_file():
+            raise VramscribeError(path, "token file not found", "fix diarization.token_file or set HF_TOKEN")
+        return path.read_text(encoding="utf-8").strip() or None
+    return None
+
+
+def check_pipeline_spec(spec: str, token_file: str | None = None) -> None:
+    """Fail before any job when a hub pipeline is named without a token."""
+    if spec == EMBEDDED or Path(spec).exists():
+        return
+    token = read_token(token_file)
+    if not token:
+        raise VramscribeError(
+            spec, "a hub pipeline needs a Hugging Face token",
+            "export HF_TOKEN=... (or set diarization.token_file), or use diarization.pipeline: embedded",
+        )
+    if not hub_reachable(spec, token):
+        raise VramscribeError(
+            spec, "the model hub cannot be reached (or the token has no access)",
+            "check the network and the token, or use diarization.pipeline: embedded",
+        )
 
 
 def check_model_available(name: str) -> None:

@@ -6,9 +6,8 @@ from snakemake.utils import validate
 
 from vramscribe import __version__
 from vramscribe.atomic import check_writable
-from vramscribe.diarize import check_pipeline_spec
 from vramscribe.errors import VramscribeError
-from vramscribe.models import check_model_available
+from vramscribe.models import check_model_available, check_pipeline_spec
 from vramscribe.samples import find_samples
 from vramscribe.settings import Settings, config_problems
 from vramscribe.stages import STAGES
