@@ -11,7 +11,6 @@ and ctranslate2. The tokenizer is the bundled tiny.en's, so the vocabulary is th
 
 import argparse
 import json
-import shutil
 import tempfile
 from pathlib import Path
 

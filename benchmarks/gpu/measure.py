@@ -61,10 +61,6 @@ def long_input(paths: stages.SamplePaths, minutes: float) -> float:
     return len(tiled) / SAMPLE_RATE
 
 
-def figure(memory: dict, name: str) -> int:
-    return next(c["value"] for c in memory["checkpoints"] if c["name"] == name)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model_dir")

@@ -135,13 +135,17 @@ class EmbeddedDiarization(SpeakerDiarization):
         hop = max(self.hop, duration / MAX_WINDOWS)
         last = max(duration - self.window, 0.0)
         starts = np.unique(np.append(np.arange(0.0, last, hop), last))
-        width = int(round(self.window / frames.step))
-        first = np.clip(np.round((starts - frames.start) / frames.step).astype(int), 0, max(len(speaking) - width, 0))
+        first, width = self._frame_span(starts, frames)
+        first = np.clip(first, 0, max(len(speaking) - width, 0))
         masks = np.stack([np.pad(speaking[f:f + width] > 0, (0, max(0, width - len(speaking[f:f + width])))) for f in first])
         keep = masks.mean(axis=1) >= 0.3
         if not keep.any():
             keep = masks.sum(axis=1) == masks.sum(axis=1).max()
         return starts[keep], masks[keep]
+
+    def _frame_span(self, starts: np.ndarray, frames) -> tuple[np.ndarray, int]:
+        """Each window's first segmentation frame (unclipped), and how many frames a window spans."""
+        return np.round((starts - frames.start) / frames.step).astype(int), int(round(self.window / frames.step))
 
     def _embed(self, waveform: torch.Tensor, starts: np.ndarray, masks: np.ndarray) -> np.ndarray:
         """L2-normalised CAM++ embedding of the speech in each window, a batch of windows at a time."""
@@ -161,9 +165,8 @@ class EmbeddedDiarization(SpeakerDiarization):
         similarity = embeddings @ (centroids / np.linalg.norm(centroids, axis=1, keepdims=True)).T
         scores = np.zeros((num_frames, len(centroids)))
         covered = np.zeros(num_frames)
-        width = int(round(self.window / frames.step))
-        for start, row in zip(starts, similarity):
-            first = max(int(round((start - frames.start) / frames.step)), 0)
+        firsts, width = self._frame_span(starts, frames)
+        for first, row in zip(np.maximum(firsts, 0), similarity):
             scores[first:first + width] += row
             covered[first:first + width] += 1
         nearest = np.flatnonzero(covered)  # frames no window covers take their nearest covered frame
