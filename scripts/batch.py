@@ -4,4 +4,4 @@ from vramscribe.jobs import RESULTS, rule_job
 from vramscribe.stages import run_batch
 
 with rule_job(snakemake) as (settings, monitor):  # noqa: F821 (injected by Snakemake)
-    run_batch(dict(zip(snakemake.params.samples, snakemake.input)), RESULTS, settings, monitor, snakemake.output.status)  # noqa: F821
+    run_batch(snakemake.params.sources, RESULTS, settings, monitor, snakemake.output.status)  # noqa: F821

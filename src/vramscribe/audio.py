@@ -19,11 +19,15 @@ AUDIO_EXTENSIONS = ("wav", "flac", "mp3", "m4a", "ogg", "opus", "mp4", "mkv", "w
 def probe_audio(path: str | os.PathLike) -> dict:
     """The first audio stream of ``path``, or a VramscribeError saying why there is none."""
     source = Path(path)
-    if not source.exists():
-        raise VramscribeError(source, "file not found", "check the path or the sample sheet")
+    if source.is_symlink() and not source.exists():
+        raise VramscribeError(
+            source, f"symbolic link to a missing file ({os.readlink(source)})", "restore the recording or remove the link"
+        )
     if not os.access(source, os.R_OK):
+        if not source.exists():
+            raise VramscribeError(source, "file not found", "check the path or the sample sheet")
         raise VramscribeError(source, "file is not readable", "fix its permissions (chmod a+r)")
-    if source.stat().st_size == 0:
+    if file_state(source)[0] == 0:
         raise VramscribeError(source, "file is empty (0 bytes)", "re-copy or re-export the recording")
     try:
         info = ffmpeg.probe(str(source))
@@ -38,6 +42,15 @@ def probe_audio(path: str | os.PathLike) -> dict:
     return streams[0]
 
 
+def file_state(source: Path) -> tuple[int, int]:
+    """(size, modification time) of ``source``; a file gone since it was found is a VramscribeError."""
+    try:
+        info = source.stat()
+    except FileNotFoundError:
+        raise VramscribeError(source, "file vanished while it was being read", "check what moves or deletes files in input_dir, then re-run") from None
+    return info.st_size, info.st_mtime_ns
+
+
 def _last_line(stderr: bytes | None) -> str:
     lines = (stderr or b"").decode("utf-8", "replace").strip().splitlines()
     return lines[-1].strip() if lines else ""
@@ -46,6 +59,7 @@ def _last_line(stderr: bytes | None) -> str:
 def preprocess(source: str | os.PathLike, wav: str | os.PathLike) -> dict:
     """Convert ``source`` to 16 kHz mono PCM WAV at ``wav`` (atomically); return facts about it."""
     stream = probe_audio(source)
+    state = file_state(Path(source))
     with atomic_path(wav) as tmp:
         try:
             (
@@ -59,6 +73,11 @@ def preprocess(source: str | os.PathLike, wav: str | os.PathLike) -> dict:
                 source, f"ffmpeg failed to decode it ({_last_line(exc.stderr)})",
                 "check that the file plays; re-export it as WAV",
             ) from None
+        if file_state(Path(source)) != state:
+            raise VramscribeError(
+                source, "file changed while it was being read (still being written?)",
+                "wait until the copy or recording has finished, then re-run",
+            )
     info = soundfile.info(str(wav))
     return {
         "source": str(source),

@@ -1,6 +1,4 @@
 rule batch:
-    input:
-        batch_sources,
     output:
         status="results/batches/{batch}.json",
     log:
@@ -9,14 +7,15 @@ rule batch:
         "benchmarks/batch/{batch}.tsv"
     conda:
         "../../envs/batch.yaml"
-    threads: rule_threads("batch")
+    threads: rule_threads("batch", batch_sources)
     resources:
         gpu=1,
-        mem_mb=rule_mem_mb("batch"),
-        runtime=rule_runtime("batch"),
+        mem_mb=rule_mem_mb("batch", batch_sources),
+        runtime=rule_runtime("batch", batch_sources),
     params:
         version=__version__,
-        samples=batch_samples,
+        sources=batch_paths,
+        source_states=batch_states,
         whisper=config["whisper"],
         diarization=config["diarization"],
         device=config["device"],

@@ -1,4 +1,5 @@
 # Config checks, sample discovery and input functions. No rules here.
+import os
 import re
 import sys
 
@@ -8,7 +9,7 @@ from vramscribe import __version__
 from vramscribe.atomic import check_writable
 from vramscribe.errors import VramscribeError
 from vramscribe.models import check_model_available, check_pipeline_spec
-from vramscribe.samples import find_samples
+from vramscribe.samples import batches, files_per_job, find_samples
 from vramscribe.settings import Settings, config_problems
 from vramscribe.stages import STAGES
 
@@ -40,9 +41,34 @@ def sample_pattern():
     return "|".join(re.escape(name) for name in SAMPLES)
 
 
-def sample_source(wildcards):
+# Input recordings are params, not Snakemake inputs: a file that is gone at planning or job time (a
+# dangling link, a deleted or moved recording) would stop the whole run (MissingInputException) or
+# its batch ("Missing files after 5 seconds"). Its job reads it and fails alone with one line instead.
+# Each file's size and mtime are a param too, so a changed recording reruns its jobs.
+
+
+def source_state(path):
+    """`size:mtime_ns` of an input file, or `missing`."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return "missing"
+    return f"{info.st_size}:{info.st_mtime_ns}"
+
+
+def sample_sources(wildcards):
+    """The input file of a sample, as a list (resources)."""
+    return [SAMPLES[wildcards.sample]]
+
+
+def sample_path(wildcards):
     """The input file of a sample."""
     return SAMPLES[wildcards.sample]
+
+
+def sample_state(wildcards):
+    """The input file's size and mtime."""
+    return source_state(SAMPLES[wildcards.sample])
 
 
 def attempt_number(wildcards, attempt):
@@ -55,21 +81,23 @@ def memory_logs(wildcards=None):
     return expand("results/{sample}/memory/{stage}.json", sample=SAMPLES, stage=STAGES)
 
 
-BATCH_SIZE = config["batch_files"]
-BATCHES = {
-    f"batch_{i // BATCH_SIZE:04d}": list(SAMPLES)[i : i + BATCH_SIZE]
-    for i in range(0, len(SAMPLES), BATCH_SIZE)
-}
+BATCH_SIZE = files_per_job(config["batch_files"], len(SAMPLES))
+BATCHES = batches(SAMPLES, BATCH_SIZE)
 
 
-def batch_samples(wildcards):
-    """The samples of one batch (batch_files > 1)."""
-    return BATCHES[wildcards.batch]
+def batch_paths(wildcards):
+    """{sample: input file} of one batch."""
+    return {name: SAMPLES[name] for name in BATCHES[wildcards.batch]}
 
 
 def batch_sources(wildcards):
-    """The input files of one batch."""
-    return [SAMPLES[name] for name in BATCHES[wildcards.batch]]
+    """The input files of one batch, as a list (resources)."""
+    return list(batch_paths(wildcards).values())
+
+
+def batch_states(wildcards):
+    """{sample: size and mtime of its input file} of one batch."""
+    return {name: source_state(path) for name, path in batch_paths(wildcards).items()}
 
 
 def report_inputs(wildcards=None):

@@ -1,6 +1,4 @@
 rule preprocess:
-    input:
-        sample_source,
     output:
         wav="results/{sample}/audio.wav",
         memory="results/{sample}/memory/preprocess.json",
@@ -10,11 +8,13 @@ rule preprocess:
         "benchmarks/preprocess/{sample}.tsv"
     conda:
         "../../envs/preprocess.yaml"
-    threads: rule_threads("preprocess")
+    threads: rule_threads("preprocess", sample_sources)
     resources:
-        mem_mb=rule_mem_mb("preprocess"),
-        runtime=rule_runtime("preprocess"),
+        mem_mb=rule_mem_mb("preprocess", sample_sources),
+        runtime=rule_runtime("preprocess", sample_sources),
     params:
         version=__version__,
+        source=sample_path,
+        source_state=sample_state,
     script:
         "../../scripts/preprocess.py"
