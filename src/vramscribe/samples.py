@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import os
 from pathlib import Path
 
@@ -50,3 +51,28 @@ def find_samples(input_dir: str, sheet: str = "") -> dict[str, str]:
     if not samples:
         raise VramscribeError(input_dir, "no audio files found", f"put files with one of {', '.join(AUDIO_EXTENSIONS)} there")
     return samples
+
+
+PER_SAMPLE_LIMIT = 100  # auto: up to this many files, one job per stage and file (finest restarts)
+BATCH_JOBS = 200  # auto: above it, about this many batch jobs ...
+BATCH_RANGE = (10, 50)  # ... of 10 to 50 files each
+
+
+def files_per_job(batch_files: int | str, count: int) -> int:
+    """Files per job for ``batch_files`` (a number, or auto sized from the corpus's ``count`` files).
+
+    auto keeps planning short: 4 jobs per file cost Snakemake ~12 ms each, so 100 files plan in
+    seconds, while 10,000 files become 200 batch jobs of 50.
+    """
+    if batch_files != "auto":
+        return int(batch_files)
+    if count <= PER_SAMPLE_LIMIT:
+        return 1
+    low, high = BATCH_RANGE
+    return min(high, max(low, math.ceil(count / BATCH_JOBS)))
+
+
+def batches(samples: dict[str, str], size: int) -> dict[str, list[str]]:
+    """{batch_NNNN: sample names}: consecutive runs of ``size`` samples."""
+    names = list(samples)
+    return {f"batch_{i // size:04d}": names[i : i + size] for i in range(0, len(names), size)}
