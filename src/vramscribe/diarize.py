@@ -57,13 +57,18 @@ def diarize(
     num_speakers: int | None = None,
     min_speakers: int | None = None,
     max_speakers: int | None = None,
+    hook: Callable | None = None,
 ) -> tuple[Annotation, Annotation]:
-    """(full diarization with overlaps, exclusive one-speaker-at-a-time diarization)."""
+    """(full diarization with overlaps, exclusive one-speaker-at-a-time diarization).
+
+    ``hook`` is pyannote's progress hook (step name, artifact, completed/total chunks).
+    """
     output = pipeline(
         {"waveform": waveform, "sample_rate": sample_rate},
         num_speakers=num_speakers,
         min_speakers=min_speakers,
         max_speakers=max_speakers,
+        hook=hook,
     )
     if isinstance(output, Annotation):
         return output, output

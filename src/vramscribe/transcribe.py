@@ -47,11 +47,13 @@ def transcribe(
     beam_size: int = 5,
     batch_size: int = 1,
     chunk_seconds: float = CHUNK_SECONDS,
+    progress: Callable[[float], None] | None = None,
 ) -> dict[str, Any]:
     """Transcribe 16 kHz samples; each lazy segment generator is consumed here, before the model can go.
 
     faster-whisper computes the features of all it is given at once (≈ 3.6 GB per hour), so long
     audio goes in pieces of ``chunk_seconds``, cut at the quietest 0.1 s near each boundary.
+    ``progress`` is called with the position (s) reached after each segment.
     """
     options = dict(beam_size=beam_size, vad_filter=True, word_timestamps=True)
     if batch_size > 1:
@@ -64,7 +66,10 @@ def transcribe(
     segments, info = [], None
     for start, end in chunk_bounds(samples, chunk_seconds):
         pieces, chunk_info = run(samples[start:end], language=language, **options)
-        segments += [_segment(s, start / SAMPLE_RATE) for s in pieces]
+        for piece in pieces:
+            segments.append(_segment(piece, start / SAMPLE_RATE))
+            if progress:
+                progress(segments[-1]["end"])
         info, language = info or chunk_info, language or chunk_info.language
     for index, segment in enumerate(segments, start=1):
         segment["id"] = index
