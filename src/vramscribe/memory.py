@@ -289,6 +289,7 @@ class MemoryMonitor:
     footprints: dict[str, int] = field(default_factory=dict)
     cleanups: list[Cleanup] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    floors: list[int] = field(default_factory=list)  # primary figure after each file's final cleanup
 
     @property
     def device(self) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from . import stages
 from .atomic import check_writable
+from .creep import Creep, floor_trend
 from .memory import MemoryMonitor, backend_for, free_memory
 from .settings import Settings, resolve_device
 
@@ -45,6 +46,10 @@ class GPUTranscriptionPipeline:
         paths = stages.SamplePaths.under(out_dir or self.out_dir, Path(source).stem)
         result = stages.run_sample(source, paths, self.settings, self.monitor)
         return {**result, "sample": paths.sample, "out_dir": str(paths.root), "memory": memory_logs(paths)}
+
+    def creep(self) -> Creep | None:
+        """The trend of the floor left after each processed file's final cleanup (None: under 4 files yet)."""
+        return floor_trend(self.monitor.floors)
 
     def cleanup_models(self) -> None:
         """Free everything this process no longer references: gc, then the allocator caches."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from . import __version__
 from .atomic import atomic_path, write_json, write_text
+from .creep import floor_trend
 from .errors import VramscribeError
 from .memory import GB
 from .stages import CHECKPOINT_NAMES, STAGE_CHECKPOINTS, STAGES, SamplePaths
@@ -48,6 +49,7 @@ def summarise_sample(sample: str, logs: dict[str, dict]) -> dict[str, Any]:
         stage_points = [p for p in points if p["name"] in names]
         peaks[stage] = max(_peak_of(p) for p in stage_points)
     transcribe = logs["transcribe"].get("details", {})
+    final = logs["final"].get("details", {})
     fallbacks = [
         {"stage": stage, "attempt": logs[stage]["details"]["settings"]["attempt"], "settings": logs[stage]["details"]["settings"]}
         for stage in ("transcribe",)
@@ -65,7 +67,25 @@ def summarise_sample(sample: str, logs: dict[str, dict]) -> dict[str, Any]:
         "peaks": peaks,
         "warnings": [w for stage in STAGES for w in logs[stage].get("warnings", [])],
         "fallbacks": fallbacks,
+        "floor": {"value": points[-1]["value"], "figure": points[-1]["figure"],
+                  "process": final.get("process"), "file_in_process": final.get("file_in_process")},
     }
+
+
+def creep_by_process(summaries: dict[str, dict]) -> list[dict[str, Any]]:
+    """The floor's trend over the files of each process that ran at least MIN_FILES of them."""
+    runs: dict[str, list[tuple[int, str, int]]] = {}
+    for name, summary in summaries.items():
+        floor = summary["floor"]
+        if floor["process"]:
+            runs.setdefault(floor["process"], []).append((floor["file_in_process"], name, floor["value"]))
+    found = []
+    for process, files in runs.items():
+        files.sort()
+        trend = floor_trend([value for _, _, value in files])
+        if trend:
+            found.append({"process": process, "samples": [name for _, name, _ in files], **trend.as_dict()})
+    return found
 
 
 def _peak_of(point: dict) -> int:
@@ -106,6 +126,7 @@ def build_report(samples, results: str | os.PathLike, partial: bool = False, log
             continue
         summaries[sample] = summarise_sample(sample, logs)
     verdicts = [c["verdict"] for s in summaries.values() for c in s["cleanups"]]
+    floors = creep_by_process(summaries)
     alerts = [
         {"sample": name, "checkpoint": p["name"], "level": p["level"], "percent": p["percent"], "advice": p["advice"]}
         for name, s in summaries.items()
@@ -123,6 +144,8 @@ def build_report(samples, results: str | os.PathLike, partial: bool = False, log
         "warnings": [{"sample": n, "warning": w} for n, s in summaries.items() for w in s["warnings"]],
         "fallbacks": [{"sample": n, **f} for n, s in summaries.items() for f in s["fallbacks"]],
         "failures": failures,
+        "floors": floors,
+        "creep": [run["process"] for run in floors if run["creep"]],
         "samples": summaries,
     }
 
@@ -140,6 +163,9 @@ def to_markdown(doc: dict[str, Any]) -> str:
     ]
     if doc["failures"]:
         lines += ["## Failures", ""] + [f"- `{f['sample']}`: {f['error']}" for f in doc["failures"]] + [""]
+    for run in doc["floors"]:
+        if run["creep"]:
+            lines += ["## Memory creep across files", "", creep_line(run), ""]
     if doc["alerts"]:
         lines += ["## Memory alerts", ""]
         lines += [f"- `{a['sample']}` {a['checkpoint']}: {a['level']} ({a['percent']:.1f}%) — {a['advice']}" for a in doc["alerts"]]
@@ -162,6 +188,16 @@ def to_markdown(doc: dict[str, Any]) -> str:
         peaks = ", ".join(f"{stage} {value / GB:.3f} GB" for stage, value in s["peaks"].items())
         lines += ["", f"Peak per stage: {peaks}.", ""]
     return "\n".join(lines) + "\n"
+
+
+def creep_line(run: dict[str, Any]) -> str:
+    """What the floor did over one process's files, and what to look for."""
+    return (
+        f"- process `{run['process']}`: the floor after the final cleanup rose from {run['first'] / 2**20:.0f} MB to "
+        f"{run['last'] / 2**20:.0f} MB over {run['files']} files ({run['slope_per_file'] / 2**20:+.1f} MB per file, "
+        f"`{run['samples'][0]}` to `{run['samples'][-1]}`) while each file's cleanups were verified: something "
+        "keeps memory per file outside them (a cache, a list of results)"
+    )
 
 
 def plot_timeline(name: str, summary: dict[str, Any], path: str | os.PathLike) -> None:
