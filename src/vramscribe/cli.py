@@ -38,8 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_files(args: argparse.Namespace) -> int:
     """Process each file; one bad file is reported and the others still run."""
+    from . import progress
     from .pipeline import GPUTranscriptionPipeline
 
+    if sys.stderr.isatty():
+        progress.use_terminal_bar()
     failed = 0
     with GPUTranscriptionPipeline(
         out_dir=args.out, whisper_model=args.model, device=args.device, compute_type=args.compute_type,
@@ -54,6 +57,10 @@ def run_files(args: argparse.Namespace) -> int:
                 failed += 1
                 continue
             print(f"{path}: {len(result['words'])} words, speakers {', '.join(result['speakers']) or 'none'} -> {result['out_dir']}")
+        trend = pipeline.creep()
+    if trend and trend.creep:
+        print(f"vramscribe: warning: memory creep: the floor after each file's final cleanup rose "
+              f"{trend.slope_per_file / 2**20:+.1f} MB per file over {trend.files} files", file=sys.stderr)
     return 1 if failed else 0
 
 

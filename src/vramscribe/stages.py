@@ -17,8 +17,10 @@ from typing import Any
 
 from . import __version__, audio, models, transcribe
 from .atomic import write_json
+from .creep import process_id
 from .errors import OutOfMemory, VramscribeError, is_out_of_memory
 from .memory import MemoryMonitor, free_memory
+from .progress import Progress
 from .settings import Settings
 
 STAGE_CHECKPOINTS = {
@@ -146,10 +148,13 @@ def run_transcribe(paths: SamplePaths, settings: Settings, monitor: MemoryMonito
         load_model = transcribe.whisper_loader(models.resolve_model_path(name), monitor.device, compute)
         monitor.baseline("Whisper")
         model = load_model()
-        result = transcribe.transcribe(
-            model, audio.load_wav(paths.wav), language=settings.language,
-            beam_size=settings.beam_size, batch_size=settings.batch_size,
-        )
+        samples = audio.load_wav(paths.wav)
+        with Progress("transcribe", paths.sample, len(samples) / audio.SAMPLE_RATE) as progress:
+            result = transcribe.transcribe(
+                model, samples, language=settings.language, beam_size=settings.beam_size,
+                batch_size=settings.batch_size, progress=progress.update,
+            )
+        del samples
         before = monitor.checkpoint("Before Whisper Cleanup")
         freed = weakref.ref(model)
         transcribe.unload_whisper(model)
@@ -175,10 +180,11 @@ def run_diarize(paths: SamplePaths, settings: Settings, monitor: MemoryMonitor) 
         monitor.footprint("Waveform")
         monitor.baseline("Diarization Model")
         pipeline = load_pipeline()
-        full, exclusive = diarize.diarize(
-            pipeline, waveform, audio.SAMPLE_RATE, num_speakers=settings.num_speakers,
-            min_speakers=settings.min_speakers, max_speakers=settings.max_speakers,
-        )
+        with Progress("diarize", paths.sample, waveform.shape[-1] / audio.SAMPLE_RATE) as progress:
+            full, exclusive = diarize.diarize(
+                pipeline, waveform, audio.SAMPLE_RATE, num_speakers=settings.num_speakers,
+                min_speakers=settings.min_speakers, max_speakers=settings.max_speakers, hook=progress.hook,
+            )
         before = monitor.checkpoint("Before Diarization Model Cleanup")
         freed = weakref.ref(pipeline)
         del pipeline
@@ -223,11 +229,17 @@ def run_align(paths: SamplePaths, monitor: MemoryMonitor) -> dict:
 
 
 def run_final(paths: SamplePaths, monitor: MemoryMonitor) -> None:
-    """Final cleanup: collect garbage, empty the caches, and measure what the process still holds."""
-    with stage_log(monitor, paths, "final", {}):
+    """Final cleanup: collect garbage, empty the caches, and measure what the process still holds.
+
+    That floor is kept per process (``monitor.floors``, and the log's `process` and `file_in_process`),
+    so creep across the files of one process can be told (vramscribe.creep).
+    """
+    details: dict[str, Any] = {}
+    with stage_log(monitor, paths, "final", details):
         monitor.checkpoint("Before Final Cleanup")
         free_memory(monitor.backend, everything=True)
-        monitor.checkpoint("After Final Cleanup")
+        monitor.floors.append(monitor.checkpoint("After Final Cleanup").value)
+        details.update(process=process_id(), file_in_process=len(monitor.floors))
 
 
 def run_sample(source: str | os.PathLike, paths: SamplePaths, settings: Settings, monitor: MemoryMonitor) -> dict:
