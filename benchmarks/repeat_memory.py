@@ -1,7 +1,8 @@
 """Memory over many files in one process: do cleanups hold, does the floor creep up?
 
 python benchmarks/repeat_memory.py [AUDIO] [N]   (default: the example, 10 times)
-Prints, per file, the four cleanup verdicts and the RSS after the final cleanup.
+Prints, per file, the four cleanup verdicts and the RSS after the final cleanup; then the floor's
+trend (vramscribe.creep: slope per file, rank correlation, creep or not).
 """
 
 import sys
@@ -18,3 +19,4 @@ with tempfile.TemporaryDirectory() as out, GPUTranscriptionPipeline(out_dir=out,
         verdicts = ", ".join(f"{c['name']} {c['verdict']}" for stage in memory.values() for c in stage["cleanups"])
         floor = memory["final"]["checkpoints"][-1]
         print(f"file {i + 1}: {verdicts}; after final cleanup {floor['figure']} {floor['value'] / 2**20:.0f} MB", flush=True)
+    print(f"trend: {pipeline.creep()}")
