@@ -32,6 +32,8 @@ def test_default_config_plans_every_stage(tmp_path):
         ("diarization: {num_speakers: 2, max_speakers: 3}", "num_speakers given with min/max_speakers"),
         ("colour: blue", "'colour' was unexpected"),
         ("whisper: {batch_size: many}", "whisper.batch_size: 'many' is not of type 'integer'"),
+        ("batch_files: lots", "batch_files: 'lots' does not match '^auto$'"),
+        ("batch_files: 0", "batch_files: 0 is less than the minimum of 1"),
         ("diarization: {pipeline: pyannote/speaker-diarization-3.1}", "needs a Hugging Face token"),
     ],
 )
