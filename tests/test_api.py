@@ -63,7 +63,7 @@ def test_hidden_model_reference_is_reported_as_leak(tmp_path, monkeypatch):
 
 
 def test_fail_on_leak_fails_the_workflow(tmp_path):
-    env = dict(os.environ, PYTHONPATH=str(REPO / "tests" / "leak"))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO / "tests" / "leak"), os.environ.get("PYTHONPATH")])))
     result = run_workflow(tmp_path, "--config", f"input_dir={EXAMPLE}", "fail_on_leak=true", "whisper={compute_type: float32}", check=False, env=env)
     assert result.returncode != 0
     assert "memory leak: dialogue/Whisper" in result.stderr

@@ -7,6 +7,8 @@ import pytest
 
 from conftest import read_json, run_workflow
 from media import speech_clip
+from vramscribe.audio import preprocess
+from vramscribe.errors import VramscribeError
 from vramscribe.samples import batches, files_per_job
 
 LINE = "vramscribe: error: "
@@ -24,6 +26,32 @@ def test_batches_cover_every_sample_once_in_order():
     groups = batches(samples, 10)
     assert list(groups) == ["batch_0000", "batch_0001", "batch_0002"]
     assert [name for group in groups.values() for name in group] == list(samples)
+
+
+def test_a_file_still_being_written_is_refused_with_one_line(tmp_path):
+    recording = speech_clip(tmp_path / "recording.wav", 0.0, 3.0)
+    stop, appended = threading.Event(), threading.Event()
+
+    def keep_writing():
+        with open(recording, "ab") as handle:
+            while not stop.is_set():
+                handle.write(b"\0" * 64)
+                handle.flush()
+                appended.set()
+                time.sleep(0.001)
+
+    writer = threading.Thread(target=keep_writing, daemon=True)
+    writer.start()
+    appended.wait(5)
+    try:
+        with pytest.raises(VramscribeError) as caught:
+            preprocess(recording, tmp_path / "out.wav")
+    finally:
+        stop.set()
+        writer.join()
+    assert str(caught.value) == (f"{LINE}{recording}: file changed while it was being read (still being written?) — "
+                                 "wait until the copy or recording has finished, then re-run")
+    assert not (tmp_path / "out.wav").exists()
 
 
 def delete_when(trigger, doomed, timeout=600):
