@@ -16,5 +16,6 @@ rule preprocess:
         runtime=rule_runtime("preprocess"),
     params:
         version=__version__,
+        channels=config["channels"],
     script:
         "../../scripts/preprocess.py"
