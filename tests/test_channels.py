@@ -65,6 +65,7 @@ def test_asked_modes_and_channel_counts_win(talkers):
     assert channels.decide(np.stack([mono, mono]), "split")["decision"] == "split"
     assert channels.decide(tracks[:1])["decision"] == "mix"
     assert channels.decide(np.stack([mono] * 9), "split")["reason"] == "more than 8 channels"
+    assert channels.decide(tracks[:, :100], "split")["reason"] == "too short to split"
 
 
 def test_leakage_is_muted_and_own_speech_kept_also_in_overlap(talkers):

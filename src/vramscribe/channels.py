@@ -51,8 +51,9 @@ def decide(tracks: np.ndarray, requested: str = "auto") -> dict:
     """Mix or split ``tracks`` (channels, samples), with the figures the choice rests on."""
     count = len(tracks)
     figures = {"requested": requested, "channels": count}
-    if count < 2 or count > MAX_TRACKS or requested == "mix":
-        reason = "asked" if requested == "mix" else ("one channel" if count < 2 else f"more than {MAX_TRACKS} channels")
+    if count < 2 or count > MAX_TRACKS or requested == "mix" or tracks.shape[1] < FRAME * SMOOTH_FRAMES:
+        reason = "asked" if requested == "mix" else (
+            "one channel" if count < 2 else f"more than {MAX_TRACKS} channels" if count > MAX_TRACKS else "too short to split")
         return {**figures, "decision": "mix", "reason": reason}
     levels = frame_levels(tracks)
     floors = np.percentile(levels, 10, axis=1, keepdims=True)
