@@ -186,7 +186,8 @@ def run_diarize(paths: SamplePaths, settings: Settings, monitor: MemoryMonitor) 
             pipeline, waveform, audio.SAMPLE_RATE, num_speakers=settings.num_speakers,
             min_speakers=settings.min_speakers, max_speakers=settings.max_speakers,
         )
-        details.update(voices=getattr(pipeline, "voices", None))
+        if isinstance(pipeline, track_diarization.TrackDiarization):
+            details["voices"] = pipeline.voices  # per track: one voice, or several (diarized further)
         before = monitor.checkpoint("Before Diarization Model Cleanup")
         freed = weakref.ref(pipeline)
         del pipeline
