@@ -51,6 +51,16 @@ def test_one_talker_per_channel_is_split_with_and_without_leakage(talkers):
         assert min(decision["own_share"]) > 0.2 and decision["max_correlation"] < 0.5
 
 
+def test_three_talkers_on_three_tracks_are_split(talkers):
+    a, b = talkers
+    tracks = np.zeros((3, 9 * RATE), np.float32)
+    for track, (start, speech) in enumerate([(0, a[:3 * RATE]), (3, b[:3 * RATE]), (6, a[RATE:])]):
+        tracks[track, start * RATE:start * RATE + len(speech)] = speech
+    tracks += 0.1 * tracks.sum(axis=0) - 0.1 * tracks + noise(9 * RATE, 4)  # every talker leaks into the other tracks
+    decision = channels.decide(tracks)
+    assert decision["decision"] == "split" and min(decision["own_share"]) > 0.15, decision
+
+
 def test_a_silent_channel_means_one_talker_and_is_mixed(talkers):
     tracks = call(talkers)
     tracks[1] = 0.0
