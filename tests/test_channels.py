@@ -96,3 +96,17 @@ def test_track_labels_round_trip():
     assert channels.track_label(0) == "CH1" and channels.track_label(1, "SPEAKER_00") == "CH2_SPEAKER_00"
     assert channels.track_of("CH2_SPEAKER_00") == 1 and channels.track_of("CH8") == 7
     assert channels.track_of("SPEAKER_00") is None
+
+
+def test_channels_setting_in_the_cli_and_the_api():
+    from vramscribe.cli import build_parser
+    from vramscribe.errors import VramscribeError
+    from vramscribe.settings import Settings
+
+    assert build_parser().parse_args(["run", "a.wav"]).channels == "auto"
+    assert build_parser().parse_args(["run", "a.wav", "--channels", "split"]).channels == "split"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "a.wav", "--channels", "stereo"])
+    assert Settings.from_config({"channels": "mix"}).channels == "mix"
+    with pytest.raises(VramscribeError, match="bad channels 'stereo'"):
+        Settings(channels="stereo").check()
