@@ -15,7 +15,6 @@ import numpy as np
 
 from .audio import SAMPLE_RATE
 
-MODES = ("auto", "mix", "split")
 MAX_TRACKS = 8
 FRAME = SAMPLE_RATE // 50  # 20 ms
 SMOOTH_FRAMES = 5  # 0.1 s of power averaging
