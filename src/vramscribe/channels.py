@@ -32,10 +32,13 @@ PAD_S = 0.04  # kept regions are widened by this on each side
 def frame_levels(tracks: np.ndarray, smooth: int = SMOOTH_FRAMES) -> np.ndarray:
     """(tracks, frames) level in dB of 20 ms frames, power averaged over ``smooth`` frames (0.1 s)."""
     frames = tracks.shape[1] // FRAME
-    power = np.square(tracks[:, : frames * FRAME].reshape(len(tracks), frames, FRAME), dtype=np.float64).mean(axis=2)
     kernel = np.ones(smooth) / smooth
-    power = np.stack([np.convolve(row, kernel, mode="same") for row in power])
-    return 10 * np.log10(power + 1e-12)
+    levels = np.empty((len(tracks), frames))
+    for row, samples in zip(levels, tracks):
+        blocks = samples[: frames * FRAME].reshape(frames, FRAME)
+        power = np.einsum("ij,ij->i", blocks, blocks, dtype=np.float64) / FRAME  # no squared copy of the track
+        row[:] = 10 * np.log10(np.convolve(power, kernel, mode="same") + 1e-12)
+    return levels
 
 
 def correlations(tracks: np.ndarray) -> np.ndarray:
@@ -109,9 +112,13 @@ def own_speech(tracks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             if i != j:
                 keep[j] &= levels[j] >= levels[i] - attenuation[i, j] + LEAK_MARGIN_DB
     keep = np.stack([_widen(_fill_gaps(row, round(FILL_GAP_S * 50)), round(PAD_S * 50)) for row in keep])
-    samples = np.repeat(keep, FRAME, axis=1)
-    samples = np.pad(samples, ((0, 0), (0, tracks.shape[1] - samples.shape[1])), mode="edge")
-    return tracks * samples, keep
+    muted = tracks.copy()
+    frames = keep.shape[1]
+    for row, kept in zip(muted, keep):
+        row[: frames * FRAME].reshape(frames, FRAME)[~kept] = 0.0
+        if frames and not kept[-1]:
+            row[frames * FRAME:] = 0.0  # the last partial frame follows the last whole one
+    return muted, keep
 
 
 def voiced(tracks: np.ndarray, pause_s: float) -> np.ndarray:
