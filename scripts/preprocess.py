@@ -5,4 +5,4 @@ from vramscribe.stages import run_preprocess
 
 with rule_job(snakemake) as (settings, monitor):  # noqa: F821 (injected by Snakemake)
     paths = sample_paths(snakemake)  # noqa: F821
-    run_preprocess(snakemake.params.source, paths, monitor)  # noqa: F821
+    run_preprocess(snakemake.params.source, paths, monitor, settings.channels)  # noqa: F821

@@ -13,6 +13,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "example"
 EVAL_DATA = REPO.parent / "shared" / "eval" / "data"
+DIARIZATION_DATA = REPO.parent / "shared" / "eval" / "diarization"
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
 os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
@@ -39,7 +40,7 @@ def example_run(tmp_path_factory) -> Path:
     return workdir
 
 
-def needs_eval_data(*names: str):
-    """Skip unless ../shared/eval/data holds these files."""
-    missing = [n for n in names if not (EVAL_DATA / n).exists()]
+def needs_eval_data(*names: str, folder: Path = EVAL_DATA):
+    """Skip unless ../shared/eval/data (or ``folder``) holds these files."""
+    missing = [n for n in names if not (folder / n).exists()]
     return pytest.mark.skipif(bool(missing), reason=f"external eval data absent: {', '.join(missing)}")

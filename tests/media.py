@@ -40,3 +40,22 @@ def video(path: Path, with_audio: bool) -> Path:
 def image(path: Path) -> Path:
     ffmpeg("-f", "lavfi", "-i", "testsrc=size=64x64:duration=1", "-frames:v", "1", str(path))
     return path
+
+
+def two_track_dialogue(path: Path, seconds: float = 11.0, leak: float = 0.1) -> Path:
+    """The example dialogue as a two-track recording: ALICE's turns on channel 1, BOB's on channel 2,
+    each leaking into the other track at ``leak`` (0.1 = -20 dB), from the example's reference RTTM."""
+    import numpy as np
+    import soundfile
+
+    speech, rate = soundfile.read(str(EXAMPLE / "dialogue.wav"), dtype="float32")
+    speech = speech[: int(seconds * rate)]
+    own = {"ALICE": np.zeros_like(speech), "BOB": np.zeros_like(speech)}
+    for line in (EXAMPLE / "dialogue.rttm").read_text().splitlines():
+        fields = line.split()
+        start, end = int(float(fields[3]) * rate), int((float(fields[3]) + float(fields[4])) * rate)
+        own[fields[7]][start:end] = speech[start:end]
+    tracks = np.stack([own["ALICE"] + leak * own["BOB"], own["BOB"] + leak * own["ALICE"]])
+    tracks += np.random.default_rng(0).standard_normal(tracks.shape).astype(np.float32) * 0.001
+    soundfile.write(str(path), tracks.T, rate, subtype="PCM_16")
+    return path

@@ -31,6 +31,7 @@ def test_default_config_plans_every_stage(tmp_path):
         ("diarization: {num_speakers: 0}", "num_speakers: 0 is less than the minimum of 1"),
         ("diarization: {num_speakers: 2, max_speakers: 3}", "num_speakers given with min/max_speakers"),
         ("colour: blue", "'colour' was unexpected"),
+        ("channels: stereo", "channels: 'stereo' is not one of ['auto', 'mix', 'split']"),
         ("whisper: {batch_size: many}", "whisper.batch_size: 'many' is not of type 'integer'"),
         ("batch_files: lots", "batch_files: 'lots' does not match '^auto$'"),
         ("batch_files: 0", "batch_files: 0 is less than the minimum of 1"),

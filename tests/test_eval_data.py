@@ -34,10 +34,3 @@ def test_ldc93s1_and_its_8khz_variant(pipeline):
     upsampled = pipeline.process(EVAL_DATA / "LDC93S1_8k.wav")
     assert upsampled["memory"]["preprocess"]["details"]["source_sample_rate"] == 8000
     assert upsampled["words"]
-
-
-@needs_eval_data("stereo_diarization.wav")
-def test_two_channel_file_is_downmixed_and_goes_through(pipeline):
-    result = pipeline.process(EVAL_DATA / "stereo_diarization.wav")
-    assert result["memory"]["preprocess"]["details"]["source_channels"] == 2
-    assert result["words"] and result["duration"] == pytest.approx(5.0, abs=0.1)

@@ -52,6 +52,26 @@ def _choose(w: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return torch.where(missing, torch.full_like(chosen, -1), chosen)
 
 
+def track_speakers(segments: list[dict], turns: list[tuple[float, float, str]], device: str) -> tuple[dict, list[str]]:
+    """(tensors per track, speaker per word) for a split recording: each word chooses among the turns of its
+    segment's ``track`` only (CHn, CHn_SPEAKER_xx), and is that track's talker where none is near."""
+    from .channels import track_label, track_of
+
+    tracks = [s["track"] - 1 for s in segments for _ in s["words"]]
+    words = [w for s in segments for w in s["words"]]
+    speakers = [track_label(t) for t in tracks]
+    tensors = {}
+    for track in sorted(set(tracks)):
+        own = [t for t in turns if track_of(t[2]) == track]
+        index = [i for i, t in enumerate(tracks) if t == track]
+        if not own:
+            continue
+        tensors[track] = speaker_tensors([words[i] for i in index], own, device)
+        for i, label in zip(index, labels_for(tensors[track]["chosen"], own)):
+            speakers[i] = track_label(track) if label == UNKNOWN else label
+    return tensors, speakers
+
+
 def split_by_speaker(segments: list[dict], speakers: list[str]) -> list[dict]:
     """Segments with a ``speaker``, split wherever consecutive words change speaker."""
     out: list[dict] = []
@@ -82,9 +102,12 @@ def _segment_of(words: list[dict]) -> dict[str, Any]:
     }
 
 
-def aligned_transcript(transcript: dict, segments: list[dict]) -> dict[str, Any]:
-    """The aligned.json document: the transcript's metadata, speaker segments and a flat word list."""
+def aligned_transcript(transcript: dict, segments: list[dict], in_time_order: bool = False) -> dict[str, Any]:
+    """The aligned.json document: the transcript's metadata, speaker segments and a flat word list
+    (sorted by start with ``in_time_order``, for the overlapping segments of split tracks)."""
     words = [w for s in segments for w in s["words"]]
+    if in_time_order:
+        words.sort(key=lambda w: w["start"])
     return {
         "language": transcript.get("language"),
         "duration": transcript.get("duration"),

@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--num-speakers", type=int)
     run.add_argument("--min-speakers", type=int)
     run.add_argument("--max-speakers", type=int)
+    run.add_argument("--channels", default="auto", choices=["auto", "mix", "split"],
+                     help="multi-channel input: mix, one track per channel (split), or decide (auto)")
     report = commands.add_parser("report", help="write the cleanup-verification report of a results folder")
     report.add_argument("results", help="results folder (holding <sample>/memory/*.json)")
     report.add_argument("--fail-on-leak", action="store_true")
@@ -48,6 +50,7 @@ def run_files(args: argparse.Namespace) -> int:
         out_dir=args.out, whisper_model=args.model, device=args.device, compute_type=args.compute_type,
         batch_size=args.batch_size, language=args.language, diarization_pipeline=args.pipeline,
         num_speakers=args.num_speakers, min_speakers=args.min_speakers, max_speakers=args.max_speakers,
+        channels=args.channels,
     ) as pipeline:
         for path in args.files:
             try:

@@ -45,8 +45,8 @@ def _from_pretrained(pipeline_class, spec: str, device: str, token_file: str | N
 
 
 def waveform_tensor(samples: np.ndarray, device: str) -> torch.Tensor:
-    """(1, n) float32 waveform on the run's device, as pyannote takes it."""
-    return torch.from_numpy(samples).to(device=device, dtype=torch.float32).unsqueeze(0)
+    """(1, n) float32 waveform on the run's device, as pyannote takes it; (tracks, n) for split tracks."""
+    return torch.from_numpy(samples).to(device=device, dtype=torch.float32).reshape(-1, samples.shape[-1])
 
 
 def diarize(

@@ -59,6 +59,7 @@ def summarise_sample(sample: str, logs: dict[str, dict]) -> dict[str, Any]:
         "device": logs["preprocess"]["device"],
         "model": transcribe.get("model"),
         "compute_type": transcribe.get("compute_type"),
+        "channels": logs["preprocess"].get("details", {}).get("channels"),
         "checkpoints": [
             {k: p[k] for k in ("name", "time", "figure", "value", "total", "percent", "level", "advice", "reading")}
             for p in points
@@ -176,6 +177,8 @@ def to_markdown(doc: dict[str, Any]) -> str:
         lines.append(f"- fallback `{item['sample']}`: {item['stage']} attempt {item['attempt']} used {item['settings']['whisper_model']} {item['settings']['compute_type']} batch {item['settings']['batch_size']}")
     for name, s in doc["samples"].items():
         lines += [f"## {name}", "", f"Device `{s['device']}`, Whisper `{s['model']}` ({s['compute_type']}).", ""]
+        if s.get("channels"):
+            lines += [channels_line(s["channels"]), ""]
         lines += ["| cleanup | figure | baseline GB | before GB | after GB | recovered | verdict |", "|---|---|---|---|---|---|---|"]
         for c in s["cleanups"]:
             recovered = "—" if c["recovered"] is None else f"{100 * c['recovered']:.1f} %"
@@ -198,6 +201,13 @@ def creep_line(run: dict[str, Any]) -> str:
         f"`{run['samples'][0]}` to `{run['samples'][-1]}`) while each file's cleanups were verified: something "
         "keeps memory per file outside them (a cache, a list of results)"
     )
+
+
+def channels_line(channels: dict[str, Any]) -> str:
+    """One line: how the channels were treated and the figures the choice rests on."""
+    figures = ", ".join(f"{k} {channels[k]}" for k in ("own_share", "max_correlation", "kept_seconds") if k in channels)
+    return (f"Channels: {channels['channels']}, {channels['requested']} -> **{channels['decision']}** "
+            f"({channels['reason']}{'; ' + figures if figures else ''}).")
 
 
 def plot_timeline(name: str, summary: dict[str, Any], path: str | os.PathLike) -> None:

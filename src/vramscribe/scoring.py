@@ -35,22 +35,32 @@ def speaker_at(annotation: Annotation, time: float) -> str | None:
     return max(covering)[1] if covering else None
 
 
-def word_speaker_accuracy(words: list[dict], reference: Annotation) -> float:
+def speakers_at(annotation: Annotation, time: float) -> set[str]:
+    """Every reference speaker talking at ``time``."""
+    return {who for start, end, who in turns_of(annotation) if start <= time <= end}
+
+
+def word_speaker_accuracy(words: list[dict], reference: Annotation, any_overlapping: bool = False) -> float:
     """Share of words (with a reference speaker at their midpoint) whose label maps to that speaker.
 
-    Hypothesis labels are mapped one-to-one onto reference labels to maximise agreement.
+    Hypothesis labels are mapped one-to-one onto reference labels to maximise agreement. In
+    overlapped speech the speaker is the one of the longest turn, or with ``any_overlapping`` any of
+    those talking (a split recording gives each talker in an overlap their own words).
     """
-    pairs = [(w["speaker"], speaker_at(reference, (w["start"] + w["end"]) / 2)) for w in words]
-    pairs = [(h, r) for h, r in pairs if r is not None]
+    middles = [(w["speaker"], (w["start"] + w["end"]) / 2) for w in words]
+    pairs = [(h, speaker_at(reference, t), speakers_at(reference, t)) for h, t in middles]
+    pairs = [(h, r, talking) for h, r, talking in pairs if r is not None]
     if not pairs:
         return 0.0
-    hyps = sorted({h for h, _ in pairs})
-    refs = sorted({r for _, r in pairs})
+    hyps = sorted({h for h, _, _ in pairs})
+    refs = sorted({r for _, r, _ in pairs})
     counts = np.zeros((len(hyps), len(refs)))
-    for h, r in pairs:
+    for h, r, _ in pairs:
         counts[hyps.index(h), refs.index(r)] += 1
     rows, cols = linear_sum_assignment(-counts)
-    return float(counts[rows, cols].sum() / len(pairs))
+    mapping = {hyps[row]: refs[col] for row, col in zip(rows, cols)}
+    right = sum((mapping.get(h) in talking) if any_overlapping else mapping.get(h) == r for h, r, talking in pairs)
+    return float(right / len(pairs))
 
 
 def diarization_error_rate(reference: Annotation, hypothesis: Annotation, uem: Timeline | None = None, collar: float = 0.0) -> float:

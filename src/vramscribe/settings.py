@@ -26,6 +26,7 @@ class Settings:
     min_speakers: int | None = None
     max_speakers: int | None = None
     token_file: str | None = None
+    channels: str = "auto"
     attempt: int = 1
 
     @classmethod
@@ -43,6 +44,7 @@ class Settings:
             min_speakers=diarization.get("min_speakers"),
             max_speakers=diarization.get("max_speakers"),
             token_file=diarization.get("token_file"),
+            channels=config.get("channels", "auto"),
         ).for_attempt(attempt)
 
     def for_attempt(self, attempt: int) -> "Settings":
@@ -58,6 +60,8 @@ class Settings:
         """Reject inconsistent values with one actionable line."""
         if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
             raise VramscribeError("config", f"bad device {self.device!r}", "use auto, cpu, cuda or cuda:N")
+        if self.channels not in ("auto", "mix", "split"):
+            raise VramscribeError("config", f"bad channels {self.channels!r}", "use auto, mix or split")
         counts = {k: getattr(self, k) for k in ("num_speakers", "min_speakers", "max_speakers")}
         for key, value in counts.items():
             if value is not None and value < 1:

@@ -112,13 +112,13 @@ def stage_log(monitor: MemoryMonitor, paths: SamplePaths, stage: str, details: d
         monitor.warnings.clear()
 
 
-def run_preprocess(source: str | os.PathLike, paths: SamplePaths, monitor: MemoryMonitor) -> dict:
-    """Pipeline Initialization, then decode ``source`` to 16 kHz mono WAV."""
+def run_preprocess(source: str | os.PathLike, paths: SamplePaths, monitor: MemoryMonitor, channels: str = "auto") -> dict:
+    """Pipeline Initialization, then decode ``source`` to 16 kHz WAV: mono, or one track per channel (``channels``)."""
     details: dict[str, Any] = {"source": str(source)}
     with stage_log(monitor, paths, "preprocess", details):
         monitor.checkpoint("Pipeline Initialization")
         monitor.checkpoint("Before Audio Preprocessing")
-        details.update(audio.preprocess(source, paths.wav))
+        details.update(audio.preprocess(source, paths.wav, channels))
         monitor.checkpoint("After Audio Preprocessing")
     return details
 
@@ -139,7 +139,7 @@ def whisper_choice(settings: Settings, monitor: MemoryMonitor) -> tuple[str, str
 
 
 def run_transcribe(paths: SamplePaths, settings: Settings, monitor: MemoryMonitor) -> dict:
-    """Load Whisper, transcribe every segment, free the model (unload, del, gc, empty cache), write JSON."""
+    """Load Whisper once, transcribe every segment (of every track), free the model (unload, del, gc, empty cache), write JSON."""
     details: dict[str, Any] = {"settings": settings.as_dict()}
     with stage_log(monitor, paths, "transcribe", details):
         monitor.checkpoint("Before Transcription")
@@ -148,13 +148,13 @@ def run_transcribe(paths: SamplePaths, settings: Settings, monitor: MemoryMonito
         load_model = transcribe.whisper_loader(models.resolve_model_path(name), monitor.device, compute)
         monitor.baseline("Whisper")
         model = load_model()
-        samples = audio.load_wav(paths.wav)
-        with Progress("transcribe", paths.sample, len(samples) / audio.SAMPLE_RATE) as progress:
-            result = transcribe.transcribe(
-                model, samples, language=settings.language, beam_size=settings.beam_size,
+        tracks = audio.load_tracks(paths.wav)
+        with Progress("transcribe", paths.sample, tracks.size / audio.SAMPLE_RATE) as progress:
+            result = transcribe.transcribe_tracks(
+                model, tracks, language=settings.language, beam_size=settings.beam_size,
                 batch_size=settings.batch_size, progress=progress.update,
             )
-        del samples
+        del tracks
         before = monitor.checkpoint("Before Whisper Cleanup")
         freed = weakref.ref(model)
         transcribe.unload_whisper(model)
@@ -168,15 +168,22 @@ def run_transcribe(paths: SamplePaths, settings: Settings, monitor: MemoryMonito
 
 
 def run_diarize(paths: SamplePaths, settings: Settings, monitor: MemoryMonitor) -> tuple:
-    """Put the waveform and the pipeline on the device, diarize, free both (measured), write RTTM."""
-    from . import diarize, formats  # torch and pyannote: imported by the stages that use them (~1.7 s)
+    """Put the waveform and the pipeline on the device, diarize, free both (measured), write RTTM.
+
+    A split recording (one WAV channel per track) is diarized track by track (vramscribe.track_diarization).
+    """
+    from . import diarize, formats, track_diarization  # torch and pyannote: imported by the stages that use them (~1.7 s)
 
     details: dict[str, Any] = {"pipeline": settings.diarization_pipeline}
     with stage_log(monitor, paths, "diarize", details):
         monitor.checkpoint("Before Diarization")
         load_pipeline = diarize.pipeline_loader(settings.diarization_pipeline, monitor.device, settings.token_file)
+        tracks = audio.load_tracks(paths.wav)
+        if len(tracks) > 1:
+            load_pipeline = track_diarization.track_loader(monitor.device, load_pipeline)
         monitor.baseline("Waveform")
-        waveform = diarize.waveform_tensor(audio.load_wav(paths.wav), monitor.device)
+        waveform = diarize.waveform_tensor(tracks, monitor.device)
+        del tracks
         monitor.footprint("Waveform")
         monitor.baseline("Diarization Model")
         pipeline = load_pipeline()
@@ -185,6 +192,8 @@ def run_diarize(paths: SamplePaths, settings: Settings, monitor: MemoryMonitor) 
                 pipeline, waveform, audio.SAMPLE_RATE, num_speakers=settings.num_speakers,
                 min_speakers=settings.min_speakers, max_speakers=settings.max_speakers, hook=progress.hook,
             )
+        if isinstance(pipeline, track_diarization.TrackDiarization):
+            details["voices"] = pipeline.voices  # per track: one voice, or several (diarized further)
         before = monitor.checkpoint("Before Diarization Model Cleanup")
         freed = weakref.ref(pipeline)
         del pipeline
@@ -211,16 +220,20 @@ def run_align(paths: SamplePaths, monitor: MemoryMonitor) -> dict:
     with stage_log(monitor, paths, "align", details):
         monitor.checkpoint("Before Speaker Alignment")
         transcript = json.loads(paths.transcript.read_text(encoding="utf-8"))
-        turns = formats.turns_of(formats.read_rttm(paths.exclusive_rttm))
+        split = bool(transcript.get("tracks"))  # words of a split recording keep their own track's speakers, overlaps included
+        turns = formats.turns_of(formats.read_rttm(paths.rttm if split else paths.exclusive_rttm))
         words = [w for s in transcript["segments"] for w in s["words"]]
         monitor.baseline("Alignment Tensors")
-        tensors = align.speaker_tensors(words, turns, monitor.device) if words and turns else {}
-        speakers = align.labels_for(tensors["chosen"], turns) if tensors else [align.UNKNOWN] * len(words)
+        if split:
+            tensors, speakers = align.track_speakers(transcript["segments"], turns, monitor.device)
+        else:
+            tensors = align.speaker_tensors(words, turns, monitor.device) if words and turns else {}
+            speakers = align.labels_for(tensors["chosen"], turns) if tensors else [align.UNKNOWN] * len(words)
         before = monitor.checkpoint("Before Alignment Tensors Cleanup")
         del tensors
         free_memory(monitor.backend)
         monitor.verify_cleanup("Alignment Tensors", before, monitor.checkpoint("After Alignment Tensors Cleanup"))
-        result = align.aligned_transcript(transcript, align.split_by_speaker(transcript["segments"], speakers))
+        result = align.aligned_transcript(transcript, align.split_by_speaker(transcript["segments"], speakers), in_time_order=split)
         write_json(paths.aligned, result)
         formats.write_subtitles(result["segments"], paths.root, paths.sample)
         details.update(words=len(words), turns=len(turns), speakers=result["speakers"])
@@ -244,7 +257,7 @@ def run_final(paths: SamplePaths, monitor: MemoryMonitor) -> None:
 
 def run_sample(source: str | os.PathLike, paths: SamplePaths, settings: Settings, monitor: MemoryMonitor) -> dict:
     """All five stages of one sample in this process (the API and the workflow's batch mode)."""
-    run_preprocess(source, paths, monitor)
+    run_preprocess(source, paths, monitor, settings.channels)
     run_transcribe(paths, settings, monitor)
     run_diarize(paths, settings, monitor)
     result = run_align(paths, monitor)

@@ -81,6 +81,28 @@ def transcribe(
     }
 
 
+def transcribe_tracks(model, tracks: np.ndarray, *, language: str | None = None, **options) -> dict[str, Any]:
+    """Transcribe each row of ``tracks`` (channels, samples) with the one model; one row is plain `transcribe`.
+
+    Every segment of a split recording names its ``track`` (from 1); segments of all tracks are
+    merged in time order. The language is detected on the first track that has speech, then kept.
+    """
+    if len(tracks) == 1:
+        return transcribe(model, tracks[0], language=language, **options)
+    results = []
+    for samples in tracks:
+        results.append(transcribe(model, samples, language=language, **options))
+        language = language or (results[-1]["language"] if results[-1]["segments"] else None)
+    spoken = next((r for r in results if r["segments"]), results[0])
+    segments = sorted(
+        ({**segment, "track": index} for index, r in enumerate(results, start=1) for segment in r["segments"]),
+        key=lambda s: (s["start"], s["track"]),
+    )
+    for index, segment in enumerate(segments, start=1):
+        segment["id"] = index
+    return {**spoken, "segments": segments, "tracks": len(tracks)}
+
+
 def chunk_bounds(samples: np.ndarray, chunk_seconds: float) -> list[tuple[int, int]]:
     """(start, end) sample ranges of at most ~``chunk_seconds``, each cut at the quietest 0.1 s within 5 s of its end."""
     size, step, reach = int(chunk_seconds * SAMPLE_RATE), SAMPLE_RATE // 10, 5 * SAMPLE_RATE

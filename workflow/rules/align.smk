@@ -2,6 +2,7 @@ rule align:
     input:
         transcript="results/{sample}/transcript.json",
         exclusive="results/{sample}/diarization.exclusive.rttm",
+        rttm="results/{sample}/diarization.rttm",
     output:
         aligned="results/{sample}/aligned.json",
         srt="results/{sample}/{sample}.srt",

@@ -19,5 +19,6 @@ rule batch:
         whisper=config["whisper"],
         diarization=config["diarization"],
         device=config["device"],
+        channels=config["channels"],
     script:
         "../../scripts/batch.py"

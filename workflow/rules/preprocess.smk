@@ -16,5 +16,6 @@ rule preprocess:
         version=__version__,
         source=sample_path,
         source_state=sample_state,
+        channels=config["channels"],
     script:
         "../../scripts/preprocess.py"
