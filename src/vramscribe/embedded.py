@@ -21,6 +21,7 @@ from pyannote.audio.pipelines import SpeakerDiarization
 from pyannote.audio.pipelines.speaker_diarization import DiarizeOutput
 from pyannote.audio.pipelines.utils.diarization import set_num_speakers
 from pyannote.core import Annotation, SlidingWindowFeature
+from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.linalg import eigh
 from sklearn.cluster import KMeans
 
@@ -186,24 +187,31 @@ def cluster_windows(embeddings, starts, window, num_speakers=None, min_speakers=
     Laplacian eigengap is widest relative to p, K at that gap. Without ``num_speakers``, clusters
     of a few windows then join their nearest one, and clusters whose centroids are as alike as
     halves of one voice (cosine >= ``merge_similarity``) merge. At most CLUSTER_WINDOWS windows
-    are clustered; the others take their nearest centroid.
+    are clustered; the others take their nearest centroid. With ``num_speakers`` the clusters found
+    so are merged down to it (most alike first), or, when fewer, the windows are cut into that many
+    by average linkage, which peels off the minority talkers that k-means would not.
     """
     if len(embeddings) < 3:
         return np.zeros(len(embeddings), dtype=int)
+    if num_speakers:
+        labels = cluster_windows(embeddings, starts, window, None, 1, np.inf, merge_similarity, min_share)
+        if labels.max() + 1 >= num_speakers:
+            return _merge_alike(embeddings, labels, -1.0, num_speakers)
+        tree = linkage(embeddings, method="average", metric="cosine")
+        return np.unique(fcluster(tree, num_speakers, "maxclust"), return_inverse=True)[1]
     step = -(-len(embeddings) // CLUSTER_WINDOWS)
     chosen, chosen_starts = embeddings[::step], starts[::step]
     highest = int(min(max_speakers, MAX_SPEAKERS, len(chosen) - 1))
     low = int(min(max(min_speakers, 1), highest))
     affinity = np.where(np.abs(chosen_starts[:, None] - chosen_starts[None]) < window, -1.0, chosen @ chosen.T)
     vectors, count = _spectral_count(affinity, highest)
-    count = num_speakers or int(np.clip(count, low, highest))
+    count = int(np.clip(count, low, highest))
     labels = np.zeros(len(chosen), dtype=int)
     if count > 1:
         labels = KMeans(count, n_init=10, random_state=0).fit_predict(vectors[:, :count])
-    if not num_speakers:
-        absorbed = _absorb_small(chosen, labels, min_share)
-        labels = absorbed if absorbed.max() + 1 >= low else labels
-        labels = _merge_alike(chosen, labels, merge_similarity, low)
+    absorbed = _absorb_small(chosen, labels, min_share)
+    labels = absorbed if absorbed.max() + 1 >= low else labels
+    labels = _merge_alike(chosen, labels, merge_similarity, low)
     if step > 1:
         labels = np.argmax(embeddings @ _unit(cluster_centroids(chosen, labels, range(labels.max() + 1))).T, axis=1)
     return np.unique(labels, return_inverse=True)[1]
