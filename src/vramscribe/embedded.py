@@ -159,13 +159,12 @@ class EmbeddedDiarization(SpeakerDiarization):
             batch = starts[i:i + self.embedding_batch_size]
             chunks = torch.stack([audio[int(s * SAMPLE_RATE):int(s * SAMPLE_RATE) + size] for s in batch])[:, None]
             batches.append(self._embedding(chunks, torch.from_numpy(masks[i:i + len(batch)])))
-        embeddings = np.nan_to_num(np.concatenate(batches))
-        return embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-8)
+        return _unit(np.nan_to_num(np.concatenate(batches)))
 
     def _frame_scores(self, embeddings, labels, starts, frames, num_frames: int) -> np.ndarray:
         """(frames, clusters): summed similarity to each centroid of the windows covering a frame."""
         centroids = cluster_centroids(embeddings, labels, range(labels.max() + 1))
-        similarity = embeddings @ (centroids / np.linalg.norm(centroids, axis=1, keepdims=True)).T
+        similarity = embeddings @ _unit(centroids).T
         scores = np.zeros((num_frames, len(centroids)))
         covered = np.zeros(num_frames)
         firsts, width = self._frame_span(starts, frames)
@@ -184,9 +183,9 @@ def cluster_windows(embeddings, starts, window, num_speakers=None, min_speakers=
     The affinity is cosine similarity between windows that share no audio (overlapping windows
     are alike because they hold the same samples, not the same voice). Each row keeps its p
     nearest windows; p and the count K come from NME-SC (Park et al. 2020): the p whose largest
-    Laplacian eigengap is widest relative to p, K at that gap. Without ``num_speakers``, clusters
-    of a few windows then join their nearest one, and clusters whose centroids are as alike as
-    halves of one voice (cosine >= ``merge_similarity``) merge. At most CLUSTER_WINDOWS windows
+    Laplacian eigengap is widest relative to p, K at that gap. Clusters of a few windows then join
+    their nearest one, and clusters whose centroids are as alike as halves of one voice (cosine >=
+    ``merge_similarity``) merge. At most CLUSTER_WINDOWS windows
     are clustered; the others take their nearest centroid. With ``num_speakers`` the clusters found
     so are merged down to it (most alike first), or, when fewer, the windows are cut into that many
     by average linkage, which peels off the minority talkers that k-means would not.
@@ -220,11 +219,11 @@ def cluster_windows(embeddings, starts, window, num_speakers=None, min_speakers=
 def _spectral_count(affinity: np.ndarray, highest: int, grid: int = 20) -> tuple[np.ndarray, int]:
     """(Laplacian eigenvectors, speaker count) of the p-pruned affinity whose eigengap NME-SC prefers."""
     size = len(affinity)
+    nearest = np.argsort(-affinity, axis=1)
     best = None
     for p in np.unique(np.linspace(2, max(2, size // 4), grid).astype(int)):
-        nearest = np.argsort(-affinity, axis=1)[:, :p]
         graph = np.zeros_like(affinity)
-        np.put_along_axis(graph, nearest, 1.0, axis=1)
+        np.put_along_axis(graph, nearest[:, :p], 1.0, axis=1)
         graph = (graph + graph.T) / 2
         laplacian = np.diag(graph.sum(axis=1)) - graph
         values, vectors = eigh(laplacian, subset_by_index=[0, highest])
@@ -268,6 +267,7 @@ def cluster_centroids(embeddings: np.ndarray, labels: np.ndarray, clusters) -> n
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (a zero row stays zero)."""
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-10)
 
 

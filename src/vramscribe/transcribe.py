@@ -89,9 +89,11 @@ def transcribe_tracks(model, tracks: np.ndarray, *, language: str | None = None,
     """
     if len(tracks) == 1:
         return transcribe(model, tracks[0], language=language, **options)
-    results = []
-    for samples in tracks:
-        results.append(transcribe(model, samples, language=language, **options))
+    progress, results = options.pop("progress", None), []
+    for index, samples in enumerate(tracks):
+        done = index * len(samples) / SAMPLE_RATE  # progress counts the tracks one after another
+        track_progress = progress and (lambda position, done=done: progress(done + position))
+        results.append(transcribe(model, samples, language=language, progress=track_progress, **options))
         language = language or (results[-1]["language"] if results[-1]["segments"] else None)
     spoken = next((r for r in results if r["segments"]), results[0])
     segments = sorted(
