@@ -1,6 +1,6 @@
 """A diarization job alone and beside a competing 2-thread process, with default or passive OpenMP waiting.
 
-python benchmarks/contention.py [WAV] [ROUNDS]   (default: the example, 2 rounds; 2 threads per job)
+python benchmarks/contention.py [WAV] [ROUNDS] [POLICIES]   (default: the example, 2 rounds, all policies, comma-separated; 2 threads per job)
 
 Each measurement is a fresh process running the diarize stage on WAV (imports, model load and
 diarization: what a rule job does). `default` is GNU OpenMP's own wait policy (what vramscribe ran
@@ -21,8 +21,8 @@ ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 2
 JOB = f"""
 import os, sys, time, tempfile
 import vramscribe  # sets OMP_WAIT_POLICY=PASSIVE unless set; torch is not imported yet
-if os.environ.get("BENCH_POLICY") == "default":
-    del os.environ["OMP_WAIT_POLICY"]
+if os.environ.get("BENCH_POLICY") != "PASSIVE":
+    os.environ.pop("OMP_WAIT_POLICY", None)
 from vramscribe.memory import MemoryMonitor, CpuBackend
 from vramscribe.settings import Settings
 from vramscribe.stages import SamplePaths, run_diarize
@@ -37,8 +37,14 @@ shutil.rmtree(out)
 COMPETITOR = f"while True:\n    exec({JOB!r})"
 
 
+POLICIES = {"default": {}, "PASSIVE": {}, "spin 10k": {"GOMP_SPINCOUNT": "10000"}}
+
+
+CHOSEN = sys.argv[3].split(",") if len(sys.argv) > 3 else list(POLICIES)
+
+
 def environment(policy: str) -> dict:
-    env = dict(os.environ, OMP_NUM_THREADS="2", BENCH_POLICY=policy)
+    env = dict(os.environ, OMP_NUM_THREADS="2", BENCH_POLICY=policy, **POLICIES[policy])
     env.pop("OMP_WAIT_POLICY", None)
     return env
 
@@ -61,13 +67,15 @@ def competitor() -> subprocess.Popen:
 def main() -> None:
     results: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for round_ in range(1, ROUNDS + 1):
-        for policy in ("default", "PASSIVE"):
+        for policy in CHOSEN:
             for beside in ("alone", "beside a 2-thread job"):
                 rival = competitor() if beside != "alone" else None
                 if rival:
                     time.sleep(15)  # the competitor is past its imports and diarizing
                 try:
                     wall, cpu = timed_job(policy)
+                    if rival and rival.poll() is not None:
+                        sys.exit(f"the competitor stopped (exit {rival.returncode}) before the timed job ended")
                 finally:
                     if rival:
                         rival.kill()
@@ -75,7 +83,7 @@ def main() -> None:
                 load = os.getloadavg()[0]
                 results.setdefault((policy, beside), []).append((wall, cpu))
                 print(f"round {round_} wait policy {policy:7s} {beside:22s} wall {wall:6.1f} s  cpu {cpu:6.1f} s  load {load:.2f}", flush=True)
-    for policy in ("default", "PASSIVE"):
+    for policy in CHOSEN:
         alone = min(w for w, _ in results[(policy, "alone")])
         beside = min(w for w, _ in results[(policy, "beside a 2-thread job")])
         print(f"wait policy {policy}: best alone {alone:.1f} s, best beside {beside:.1f} s, slowdown {beside / alone:.2f}x")

@@ -108,3 +108,16 @@ def test_dev_set_files_keep_their_count_and_der(pipeline, tmp_path, name):
     hypothesis = run(pipeline, wav, tmp_path)
     assert len(hypothesis.labels()) == speakers
     assert diarization_error_rate(read_rttm(rttm), hypothesis, read_uem(uem) if uem.exists() else None) <= bound
+
+
+@pytest.mark.slow
+def test_progress_hook_hears_segmentation_and_every_window(pipeline, tmp_path):
+    wav = tmp_path / "audio.wav"
+    audio.preprocess(EXAMPLE / "dialogue.wav", wav)
+    heard = []
+    pipeline({"waveform": diarize.waveform_tensor(audio.load_wav(wav), "cpu"), "sample_rate": audio.SAMPLE_RATE},
+             hook=lambda step, artifact=None, file=None, total=None, completed=None: heard.append((step, completed, total)))
+    for step in ("segmentation", "embeddings"):
+        marks = [(done, total) for name, done, total in heard if name == step and total]
+        assert len(marks) >= 2 and marks[0][0] == 0 and marks[-1][0] >= marks[-1][1]
+        assert [done for done, _ in marks] == sorted(done for done, _ in marks)

@@ -52,3 +52,5 @@ def test_rule_logs_show_progress(example_run):
     assert all(" / 31." in line for line in lines)
     diarize = (example_run / "logs/diarize/dialogue.log").read_text()
     assert "[progress] diarize dialogue: " in diarize and "done in" in diarize
+    for step in ("segmentation", "embeddings"):  # the embedded diarizer reports where it is in each step
+        assert re.search(rf"diarize dialogue: {step} [\d.]+ / 31\.\d s", diarize)

@@ -110,14 +110,14 @@ class EmbeddedDiarization(SpeakerDiarization):
     def apply(self, file, num_speakers=None, min_speakers=None, max_speakers=None, hook=None) -> DiarizeOutput:
         """Full (overlapping) and exclusive diarization of ``file`` ({"waveform", "sample_rate"})."""
         num_speakers, min_speakers, max_speakers = set_num_speakers(num_speakers, min_speakers, max_speakers)
-        segmentations = self.get_segmentations(file)
+        segmentations = self.get_segmentations(file, hook=hook)
         count = self.speaker_count(segmentations, self._segmentation.model.receptive_field, warm_up=(0.0, 0.0))
         speaking = count.data[:, 0].astype(int)
         if speaking.max() == 0:
             return DiarizeOutput(Annotation(), Annotation())
         frames = count.sliding_window
         starts, masks = self._windows(speaking, frames, file["waveform"].shape[-1] / SAMPLE_RATE)
-        embeddings = self._embed(file["waveform"], starts, masks)
+        embeddings = self._embed(file["waveform"], starts, masks, hook)
         labels = cluster_windows(embeddings, starts, self.window, num_speakers, min_speakers, max_speakers,
                                  self.merge_similarity, self.min_cluster_share)
         scores = self._frame_scores(embeddings, labels, starts, frames, len(speaking))
@@ -150,15 +150,22 @@ class EmbeddedDiarization(SpeakerDiarization):
         """Each window's first segmentation frame (unclipped), and how many frames a window spans."""
         return np.round((starts - frames.start) / frames.step).astype(int), int(round(self.window / frames.step))
 
-    def _embed(self, waveform: torch.Tensor, starts: np.ndarray, masks: np.ndarray) -> np.ndarray:
-        """L2-normalised CAM++ embedding of the speech in each window, a batch of windows at a time."""
+    def _embed(self, waveform: torch.Tensor, starts: np.ndarray, masks: np.ndarray, hook=None) -> np.ndarray:
+        """L2-normalised CAM++ embedding of the speech in each window, a batch of windows at a time.
+
+        ``hook`` (pyannote's progress hook) hears ``completed`` of ``total`` windows before each batch and at the end.
+        """
         size = int(self.window * SAMPLE_RATE)
         audio = F.pad(waveform.reshape(-1), (0, size))
         batches = []
         for i in range(0, len(starts), self.embedding_batch_size):
+            if hook:
+                hook("embeddings", None, total=len(starts), completed=i)
             batch = starts[i:i + self.embedding_batch_size]
             chunks = torch.stack([audio[int(s * SAMPLE_RATE):int(s * SAMPLE_RATE) + size] for s in batch])[:, None]
             batches.append(self._embedding(chunks, torch.from_numpy(masks[i:i + len(batch)])))
+        if hook:
+            hook("embeddings", None, total=len(starts), completed=len(starts))
         return _unit(np.nan_to_num(np.concatenate(batches)))
 
     def _frame_scores(self, embeddings, labels, starts, frames, num_frames: int) -> np.ndarray:
