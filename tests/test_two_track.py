@@ -1,6 +1,7 @@
 """Two-track recordings (one talker per channel), real runs: split and attributed by channel, copies mixed."""
 
 import csv
+import re
 
 import numpy as np
 import pytest
@@ -102,3 +103,9 @@ def test_workflow_splits_a_two_track_call(tmp_path):
     assert logs[0]["details"]["channels"]["decision"] == "split"
     markdown = (tmp_path / "results/report/cleanup_verification.md").read_text()
     assert "Channels: 2, split -> **split**" in markdown
+    progress = [line for line in (tmp_path / "logs/transcribe/call.log").read_text().splitlines()
+                if line.startswith("[progress] transcribe call: ")]
+    marks = [tuple(map(float, re.search(r": ([\d.]+) / ([\d.]+) s", line).groups())) for line in progress]
+    both_tracks = 2 * soundfile.info(str(root / "audio.wav")).duration  # the tracks are transcribed one after the other
+    assert marks and all(abs(total - both_tracks) < 0.2 for _, total in marks) and "done in" in progress[-1]
+    assert [position for position, _ in marks] == sorted(position for position, _ in marks)
