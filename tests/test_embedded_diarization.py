@@ -6,7 +6,7 @@ import torch
 
 from conftest import DIARIZATION_DATA, EVAL_DATA, EXAMPLE, needs_eval_data
 from vramscribe import audio, diarize
-from vramscribe.embedded import build_embedded_pipeline, cluster_windows
+from vramscribe.embedded import _corrected_similarity, _split_mixed, build_embedded_pipeline, cluster_windows
 from vramscribe.evaluate import read_uem
 from vramscribe.formats import read_rttm
 from vramscribe.scoring import diarization_error_rate
@@ -50,6 +50,34 @@ def test_given_counts_and_bounds_are_honoured():
     assert count(cluster(three, max_speakers=2)) == 2
     assert count(cluster(blobs([90]), min_speakers=2)) == 2
     assert count(cluster(blobs([90]))) == 1
+
+
+def noisy_voices(voices: int, windows: int, seed: int = 0) -> np.ndarray:
+    """Unit vectors whose windows of one voice are only ~0.5 alike (as CAM++ windows of real speech are)."""
+    rng = np.random.default_rng(seed)
+    means = rng.standard_normal((voices, 192))
+    means /= np.linalg.norm(means, axis=1, keepdims=True)
+    noise = rng.standard_normal((voices * windows, 192)) / np.sqrt(192)
+    points = np.repeat(means, windows, axis=0) + noise
+    return points / np.linalg.norm(points, axis=1, keepdims=True)
+
+
+def test_halves_of_one_voice_are_alike_once_their_noise_is_taken_out():
+    voice = noisy_voices(1, 8, seed=1)
+    starts = np.arange(8) * 1.5
+    first, second = np.arange(4), np.arange(4, 8)
+    centroids = np.stack([voice[first].mean(axis=0), voice[second].mean(axis=0)])
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+    independent = np.abs(starts[:, None] - starts[None]) >= 1.5
+    assert centroids[0] @ centroids[1] < 0.85  # small clusters' centroids differ by noise alone
+    assert _corrected_similarity(voice @ voice.T, independent, first, second) > 0.9
+
+
+def test_a_cluster_of_two_voices_is_split_and_one_voice_is_not():
+    starts = np.arange(24) * 1.5
+    assert count(_split_mixed(noisy_voices(2, 12, seed=2), starts, 1.5, np.zeros(24, int), 0.8, 15)) == 2
+    assert count(_split_mixed(noisy_voices(1, 24, seed=3), starts, 1.5, np.zeros(24, int), 0.8, 15)) == 1
+    assert count(_split_mixed(noisy_voices(2, 12, seed=2), starts, 1.5, np.zeros(24, int), 0.8, 1)) == 1  # at most 1
 
 
 @pytest.fixture(scope="module")
