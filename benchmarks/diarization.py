@@ -2,13 +2,14 @@
 
 python benchmarks/diarization.py [--data DIR] [--given] [--set window=1.8 ...] [--json OUT]
 Per file: DER at collar 0 and 0.25 s (overlap scored, within the UEM when given), speakers found /
-true, seconds and real-time factor; then one closing line
+true, seconds, real-time factor and the process's peak RSS so far (taken before scoring); then one closing line
 `dev: mean_der0=… mean_der25=… count_exact=k/n rtf=…`. --given passes the reference's speaker
 count; --set overrides an EmbeddedDiarization attribute (the sensitivity table in docs/accuracy.md).
 """
 
 import argparse
 import json
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -35,11 +36,12 @@ def score_file(pipeline, wav: Path, folder: Path, given: bool, scratch: Path) ->
     start = time.perf_counter()
     hypothesis, _ = diarize.diarize(pipeline, diarize.waveform_tensor(samples, "cpu"), audio.SAMPLE_RATE, **speakers)
     seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MB, the process so far (before scoring)
     return {
         "der": diarization_error_rate(reference, hypothesis, uem),
         "der_collar_0.25": diarization_error_rate(reference, hypothesis, uem, collar=0.25),
         "speakers_hyp": len(hypothesis.labels()), "speakers_ref": len(reference.labels()),
-        "seconds": seconds, "audio_seconds": len(samples) / audio.SAMPLE_RATE,
+        "seconds": seconds, "audio_seconds": len(samples) / audio.SAMPLE_RATE, "peak_rss_mb": peak,
     }
 
 
@@ -63,7 +65,7 @@ def main() -> None:
             rows[wav.stem] = row = score_file(pipeline, wav, args.data, args.given, Path(scratch))
             print(f"{wav.stem:26s} DER {row['der']:.3f}  c0.25 {row['der_collar_0.25']:.3f}  "
                   f"speakers {row['speakers_hyp']}/{row['speakers_ref']}  {row['seconds']:.1f} s "
-                  f"(RTF {row['seconds'] / row['audio_seconds']:.3f})", flush=True)
+                  f"(RTF {row['seconds'] / row['audio_seconds']:.3f}), peak RSS {row['peak_rss_mb']:.0f} MB", flush=True)
     n = len(rows)
     mean0 = sum(r["der"] for r in rows.values()) / n
     mean25 = sum(r["der_collar_0.25"] for r in rows.values()) / n

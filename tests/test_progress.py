@@ -1,10 +1,14 @@
 """Progress lines: every 5 % or interval, with position, speed and ETA; in the rule logs of a real run."""
 
+import os
+import pty
 import re
+import sys
 import time
 
 import pytest
 
+from conftest import EXAMPLE
 from vramscribe.progress import Progress, Status
 
 
@@ -54,3 +58,27 @@ def test_rule_logs_show_progress(example_run):
     assert "[progress] diarize dialogue: " in diarize and "done in" in diarize
     for step in ("segmentation", "embeddings"):  # the embedded diarizer reports where it is in each step
         assert re.search(rf"diarize dialogue: {step} [\d.]+ / 31\.\d s", diarize)
+
+
+@pytest.mark.slow
+def test_vramscribe_run_draws_a_bar_on_a_terminal(tmp_path):
+    """The CLI on a real pseudo-terminal: bars redrawn in place on stderr, no plain progress lines."""
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: stdout and stderr are the terminal
+        os.execv(sys.executable, [sys.executable, "-m", "vramscribe.cli", "run", str(EXAMPLE / "dialogue.wav"),
+                                  "--out", str(tmp_path / "out"), "--device", "cpu"])
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        screen += chunk
+    _, status = os.waitpid(pid, 0)
+    text = screen.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text[-2000:]
+    bars = re.findall(r"\r\[([#-]{30})\] transcribe dialogue: ", text)
+    assert len(bars) >= 2 and bars[-1] == "#" * 30 and bars[0].count("#") < 30
+    assert "[progress]" not in text
