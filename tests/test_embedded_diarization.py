@@ -148,4 +148,5 @@ def test_progress_hook_hears_segmentation_and_every_window(pipeline, tmp_path):
     for step in ("segmentation", "embeddings"):
         marks = [(done, total) for name, done, total in heard if name == step and total]
         assert len(marks) >= 2 and marks[0][0] == 0 and marks[-1][0] >= marks[-1][1]
-        assert [done for done, _ in marks] == sorted(done for done, _ in marks)
+        shown = [min(done, total) for done, total in marks]  # pyannote's last batch may overshoot the total
+        assert shown == sorted(shown)
