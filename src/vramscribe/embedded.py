@@ -137,7 +137,7 @@ class EmbeddedDiarization(SpeakerDiarization):
 
     def _windows(self, speaking: np.ndarray, frames, duration: float) -> tuple[np.ndarray, np.ndarray]:
         """Window starts (s) with enough speech, and each window's speech mask over its frames."""
-        hop = min(max(self.hop, duration / MAX_WINDOWS), max(self.hop, self.window / 2))  # frames stay covered twice
+        hop = max(self.hop, min(duration / MAX_WINDOWS, self.window / 2))  # every frame stays in two windows
         last = max(duration - self.window, 0.0)
         starts = np.unique(np.append(np.arange(0.0, last, hop), last))
         first, width = self._frame_span(starts, frames)
