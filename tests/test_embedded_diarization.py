@@ -6,7 +6,7 @@ import torch
 
 from conftest import DIARIZATION_DATA, EVAL_DATA, EXAMPLE, needs_eval_data
 from vramscribe import audio, diarize
-from vramscribe.embedded import _corrected_similarity, _split_mixed, build_embedded_pipeline, cluster_windows
+from vramscribe.embedded import EmbeddedDiarization, _corrected_similarity, _split_mixed, build_embedded_pipeline, cluster_windows
 from vramscribe.evaluate import read_uem
 from vramscribe.formats import read_rttm
 from vramscribe.scoring import diarization_error_rate
@@ -154,3 +154,23 @@ def test_progress_hook_hears_segmentation_and_every_window(pipeline, tmp_path):
         assert len(marks) >= 2 and marks[0][0] == 0 and marks[-1][0] >= marks[-1][1]
         shown = [min(done, total) for done, total in marks]  # pyannote's last batch may overshoot the total
         assert shown == sorted(shown)
+
+
+def pauses(annotation) -> list[float]:
+    """Every gap between two consecutive turns of the same speaker."""
+    gaps = []
+    for label in annotation.labels():
+        turns = list(annotation.label_timeline(label).support())
+        gaps += [after.start - before.end for before, after in zip(turns, turns[1:])]
+    return gaps
+
+
+@pytest.mark.slow
+def test_a_talkers_short_pauses_stay_inside_the_turn(pipeline, tmp_path):
+    assert min(pauses(run(pipeline, EXAMPLE / "dialogue.wav", tmp_path))) >= pipeline.gap_fill
+    pipeline.gap_fill = 0.0
+    try:
+        unfilled = run(pipeline, EXAMPLE / "dialogue.wav", tmp_path)
+    finally:
+        del pipeline.gap_fill  # back to the class default
+    assert min(pauses(unfilled)) < EmbeddedDiarization.gap_fill  # the filling, not the audio, removed them

