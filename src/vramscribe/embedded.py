@@ -213,8 +213,9 @@ def cluster_windows(embeddings, starts, window, num_speakers=None, min_speakers=
     Laplacian eigengap is widest relative to p, K at that gap. Clusters of a few windows then join
     their nearest one, and clusters whose centroids are as alike as halves of one voice (cosine >=
     ``merge_similarity``) merge; a cluster whose two halves are less alike than one voice's
-    (``_split_mixed``) is split. At most CLUSTER_WINDOWS windows are clustered (an even sample);
-    the others take their nearest centroid. With ``num_speakers`` the clusters found
+    (``_split_mixed``) is split. The merge judges centroids without the ``changing`` windows (a
+    change of talker inside, from the segmentation) when given. At most CLUSTER_WINDOWS windows are
+    clustered (an even sample); the others take their nearest centroid. With ``num_speakers`` the clusters found
     so are merged down to it (most alike first), or, when fewer, the windows are cut into that many
     by average linkage, which peels off the minority talkers that k-means would not.
     """
