@@ -288,11 +288,9 @@ def _merge_alike(embeddings, labels: np.ndarray, similarity: float, fewest: int,
     A centroid leaves out the ``changing`` windows (a change of talker inside) where its cluster has
     3 others: on calls of short turns they hold both voices and pull two voices' centroids together.
     """
-    steady = np.ones(len(labels), dtype=bool) if changing is None else ~changing
+    steady = None if changing is None else ~changing
     while labels.max() + 1 > fewest:
-        centroids = _unit(np.stack([embeddings[(labels == k) & steady].mean(axis=0)
-                                    if ((labels == k) & steady).sum() >= 3 else embeddings[labels == k].mean(axis=0)
-                                    for k in range(labels.max() + 1)]))
+        centroids = _unit(cluster_centroids(embeddings, labels, range(labels.max() + 1), steady))
         alike = centroids @ centroids.T
         np.fill_diagonal(alike, -1.0)
         first, second = np.unravel_index(np.argmax(alike), alike.shape)
@@ -335,9 +333,15 @@ def _corrected_similarity(similar, independent, first, second) -> float:
     return cross / np.sqrt(own) if own > 0 and not np.isnan(cross) else 1.0
 
 
-def cluster_centroids(embeddings: np.ndarray, labels: np.ndarray, clusters) -> np.ndarray:
-    """(clusters, dimension): the mean embedding of each of ``clusters``."""
-    return np.stack([embeddings[labels == k].mean(axis=0) for k in clusters])
+def cluster_centroids(embeddings: np.ndarray, labels: np.ndarray, clusters, steady=None) -> np.ndarray:
+    """(clusters, dimension): the mean embedding of each of ``clusters``, over its ``steady`` windows alone where it has 3."""
+    rows = []
+    for k in clusters:
+        members = labels == k
+        if steady is not None and (members & steady).sum() >= 3:
+            members &= steady
+        rows.append(embeddings[members].mean(axis=0))
+    return np.stack(rows)
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
