@@ -104,6 +104,16 @@ def test_windows_holding_a_change_of_talker_do_not_pull_two_voices_into_one():
     assert count(_merge_alike(embeddings, labels, 0.8, 1, changing)) == 2
 
 
+def test_a_clear_eigengap_keeps_two_alike_voices_apart():
+    rng = np.random.default_rng(0)
+    axes = np.eye(192)
+    alike = 0.85 * axes[0] + np.sqrt(1 - 0.85 ** 2) * axes[1]  # centroids above merge_similarity (0.8)
+    means = [axes[0], alike, axes[2], axes[3]]
+    points = np.concatenate([_unit(m + 0.3 * rng.standard_normal((40, 192)) / np.sqrt(192)) for m in means])
+    assert count(cluster(points)) == 4  # four tight groups: the eigengap at 4 stands far out
+    assert count(cluster(points, clear_gap=np.inf)) == 3  # were the merge always applied, two would be one
+
+
 @pytest.fixture(scope="module")
 def pipeline():
     return build_embedded_pipeline(torch.device("cpu"))

@@ -94,6 +94,7 @@ class EmbeddedDiarization(SpeakerDiarization):
     min_cluster_share = 0.02  # clusters with fewer windows than this share (and 3) join the nearest one
     split_similarity = 0.8  # a cluster whose halves are less alike than this (noise-corrected cosine) is two voices
     gap_fill = 0.4  # a talker's pauses shorter than this (s) stay inside the turn, as reference turns are marked
+    clear_gap = 2.0  # an eigengap this many times the next widest one fixes the count: alike clusters are then not merged
     change_min = 0.2  # seconds each of two local speakers talks in a window that then holds a change of talker
 
     def __init__(self) -> None:
@@ -124,7 +125,7 @@ class EmbeddedDiarization(SpeakerDiarization):
         embeddings = self._embed(file["waveform"], starts, masks, hook)
         labels = cluster_windows(embeddings, starts, self.window, num_speakers, min_speakers, max_speakers,
                                  self.merge_similarity, self.min_cluster_share, self.split_similarity,
-                                 changing=self._changing(segmentations, starts))
+                                 changing=self._changing(segmentations, starts), clear_gap=self.clear_gap)
         scores = self._frame_scores(embeddings, labels, starts, frames, len(speaking))
         order = np.argsort(-scores, axis=1)
         outputs = []
@@ -204,14 +205,15 @@ class EmbeddedDiarization(SpeakerDiarization):
 
 
 def cluster_windows(embeddings, starts, window, num_speakers=None, min_speakers=1, max_speakers=np.inf,
-                    merge_similarity=0.8, min_share=0.02, split_similarity=0.8, changing=None) -> np.ndarray:
+                    merge_similarity=0.8, min_share=0.02, split_similarity=0.8, changing=None, clear_gap=2.0) -> np.ndarray:
     """Cluster labels 0..K-1 of window embeddings: spectral clustering, the count from the eigengap.
 
     The affinity is cosine similarity between windows that share no audio (overlapping windows
     are alike because they hold the same samples, not the same voice). Each row keeps its p
     nearest windows; p and the count K come from NME-SC (Park et al. 2020): the p whose largest
     Laplacian eigengap is widest relative to p, K at that gap. Clusters of a few windows then join
-    their nearest one, and clusters whose centroids are as alike as halves of one voice (cosine >=
+    their nearest one, and, unless the eigengap stands out (``clear_gap`` times the next widest or
+    more), clusters whose centroids are as alike as halves of one voice (cosine >=
     ``merge_similarity``) merge; a cluster whose two halves are less alike than one voice's
     (``_split_mixed``) is split. The merge judges centroids without the ``changing`` windows (a
     change of talker inside, from the segmentation) when given. At most CLUSTER_WINDOWS windows are
@@ -224,11 +226,13 @@ def cluster_windows(embeddings, starts, window, num_speakers=None, min_speakers=
     step = -(-len(embeddings) // CLUSTER_WINDOWS)
     if step > 1:  # cluster an even sample; every window then joins its nearest centroid
         labels = cluster_windows(embeddings[::step], starts[::step], window, num_speakers, min_speakers, max_speakers,
-                                 merge_similarity, min_share, split_similarity, None if changing is None else changing[::step])
+                                 merge_similarity, min_share, split_similarity, None if changing is None else changing[::step],
+                                 clear_gap)
         centroids = _unit(cluster_centroids(embeddings[::step], labels, range(labels.max() + 1)))
         return np.unique(np.argmax(embeddings @ centroids.T, axis=1), return_inverse=True)[1]
     if num_speakers:
-        labels = cluster_windows(embeddings, starts, window, None, 1, np.inf, merge_similarity, min_share, split_similarity, changing)
+        labels = cluster_windows(embeddings, starts, window, None, 1, np.inf, merge_similarity, min_share, split_similarity,
+                                 changing, clear_gap)
         if labels.max() + 1 >= num_speakers:
             return _merge_alike(embeddings, labels, -1.0, num_speakers)
         tree = linkage(embeddings, method="average", metric="cosine")
@@ -238,20 +242,24 @@ def cluster_windows(embeddings, starts, window, num_speakers=None, min_speakers=
     similar = embeddings @ embeddings.T
     independent = np.abs(starts[:, None] - starts[None]) >= window  # pairs of windows that share no audio
     affinity = np.where(independent, similar, -1.0)
-    vectors, count = _spectral_count(affinity, highest)
+    vectors, count, clarity = _spectral_count(affinity, highest)
     count = int(np.clip(count, low, highest))
     labels = np.zeros(len(embeddings), dtype=int)
     if count > 1:
         labels = KMeans(count, n_init=10, random_state=0).fit_predict(vectors[:, :count])
     absorbed = _absorb_small(embeddings, labels, min_share)
     labels = absorbed if absorbed.max() + 1 >= low else labels
-    labels = _merge_alike(embeddings, labels, merge_similarity, low, changing)
+    if clarity < clear_gap:  # an eigengap that stands out is trusted over the centroids' likeness
+        labels = _merge_alike(embeddings, labels, merge_similarity, low, changing)
     labels = _split_mixed(embeddings, similar, independent, labels, split_similarity, highest)
     return np.unique(labels, return_inverse=True)[1]
 
 
-def _spectral_count(affinity: np.ndarray, highest: int, grid: int = 20) -> tuple[np.ndarray, int]:
-    """(Laplacian eigenvectors, speaker count) of the p-pruned affinity whose eigengap NME-SC prefers."""
+def _spectral_count(affinity: np.ndarray, highest: int, grid: int = 20) -> tuple[np.ndarray, int, float]:
+    """(Laplacian eigenvectors, speaker count, clarity) of the p-pruned affinity whose eigengap NME-SC prefers.
+
+    Clarity is that eigengap over the next widest one: how far the count stands out from the others.
+    """
     size = len(affinity)
     nearest = np.argsort(-affinity, axis=1)
     best = None
@@ -266,8 +274,9 @@ def _spectral_count(affinity: np.ndarray, highest: int, grid: int = 20) -> tuple
         gap = int(np.argmax(gaps))
         ratio = (p / size) / (gaps[gap] / (largest + 1e-10) + 1e-10)
         if best is None or ratio < best[0]:
-            best = (ratio, vectors, gap + 1)
-    return best[1], best[2]
+            second = np.sort(gaps)[-2] if len(gaps) > 1 else 0.0
+            best = (ratio, vectors, gap + 1, gaps[gap] / max(second, 1e-10))
+    return best[1:]
 
 
 def _absorb_small(embeddings, labels: np.ndarray, min_share: float) -> np.ndarray:
