@@ -94,7 +94,7 @@ class EmbeddedDiarization(SpeakerDiarization):
     min_cluster_share = 0.02  # clusters with fewer windows than this share (and 3) join the nearest one
     split_similarity = 0.8  # a cluster whose halves are less alike than this (noise-corrected cosine) is two voices
     gap_fill = 0.4  # a talker's pauses shorter than this (s) stay inside the turn, as reference turns are marked
-    clear_gap = 2.0  # an eigengap this many times the next widest one fixes the count: alike clusters are then not merged
+    clear_gap = 4.0  # an eigengap this many times the next widest one fixes the count: alike clusters are then not merged
     change_min = 0.2  # seconds each of two local speakers talks in a window that then holds a change of talker
 
     def __init__(self) -> None:
@@ -205,7 +205,7 @@ class EmbeddedDiarization(SpeakerDiarization):
 
 
 def cluster_windows(embeddings, starts, window, num_speakers=None, min_speakers=1, max_speakers=np.inf,
-                    merge_similarity=0.8, min_share=0.02, split_similarity=0.8, changing=None, clear_gap=2.0) -> np.ndarray:
+                    merge_similarity=0.8, min_share=0.02, split_similarity=0.8, changing=None, clear_gap=4.0) -> np.ndarray:
     """Cluster labels 0..K-1 of window embeddings: spectral clustering, the count from the eigengap.
 
     The affinity is cosine similarity between windows that share no audio (overlapping windows
