@@ -9,7 +9,7 @@ import torch
 
 from conftest import DIARIZATION_DATA, EVAL_DATA, EXAMPLE, needs_eval_data
 from vramscribe import audio, diarize
-from vramscribe.embedded import (EmbeddedDiarization, _corrected_similarity, _merge_alike, _split_mixed, _unit,
+from vramscribe.embedded import (EmbeddedDiarization, _corrected_similarity, _cut_within, _merge_alike, _split_mixed, _unit,
                                  build_embedded_pipeline, cluster_windows)
 from vramscribe.evaluate import read_uem
 from vramscribe.formats import read_rttm
@@ -54,6 +54,15 @@ def test_given_counts_and_bounds_are_honoured():
     assert count(cluster(three, max_speakers=2)) == 2
     assert count(cluster(blobs([90]), min_speakers=2)) == 2
     assert count(cluster(blobs([90]))) == 1
+
+
+def test_a_given_count_above_the_found_one_only_cuts_inside_found_clusters():
+    points = blobs([40, 40, 4], seed=3)  # two voices, and a third of four windows hidden in the first cluster
+    found = np.repeat([0, 1, 0], [40, 40, 4])
+    labels = _cut_within(points, found, 3)
+    assert count(labels) == 3
+    assert all(count(found[labels == k]) == 1 for k in range(3))  # every new cluster lies inside one found cluster
+    assert count(labels[80:]) == 1 and not set(labels[80:]) & set(labels[:80])  # the hidden voice is the one peeled off
 
 
 def noisy_voices(voices: int, windows: int, seed: int = 0) -> np.ndarray:

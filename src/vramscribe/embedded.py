@@ -218,8 +218,7 @@ def cluster_windows(embeddings, starts, window, num_speakers=None, min_speakers=
     (``_split_mixed``) is split. The merge judges centroids without the ``changing`` windows (a
     change of talker inside, from the segmentation) when given. At most CLUSTER_WINDOWS windows are
     clustered (an even sample); the others take their nearest centroid. With ``num_speakers`` the clusters found
-    so are merged down to it (most alike first), or, when fewer, the windows are cut into that many
-    by average linkage, which peels off the minority talkers that k-means would not.
+    so are merged down to it (most alike first), or, when fewer, cut further inside (``_cut_within``).
     """
     if len(embeddings) < 3:
         return np.zeros(len(embeddings), dtype=int)
@@ -235,8 +234,7 @@ def cluster_windows(embeddings, starts, window, num_speakers=None, min_speakers=
                                  changing, clear_gap)
         if labels.max() + 1 >= num_speakers:
             return _merge_alike(embeddings, labels, -1.0, num_speakers)
-        tree = linkage(embeddings, method="average", metric="cosine")
-        return np.unique(fcluster(tree, num_speakers, "maxclust"), return_inverse=True)[1]
+        return _cut_within(embeddings, labels, num_speakers)
     highest = int(min(max_speakers, MAX_SPEAKERS, len(embeddings) - 1))
     low = int(min(max(min_speakers, 1), highest))
     similar = embeddings @ embeddings.T
@@ -252,6 +250,30 @@ def cluster_windows(embeddings, starts, window, num_speakers=None, min_speakers=
     if clarity < clear_gap:  # an eigengap that stands out is trusted over the centroids' likeness
         labels = _merge_alike(embeddings, labels, merge_similarity, low, changing)
     labels = _split_mixed(embeddings, similar, independent, labels, split_similarity, highest)
+    return np.unique(labels, return_inverse=True)[1]
+
+
+def _cut_within(embeddings, labels: np.ndarray, count: int) -> np.ndarray:
+    """``count`` clusters, each a part of one of ``labels``' clusters: average linkage inside each, the highest merges undone first.
+
+    Average linkage peels off the windows least like the rest (a minority talker) where k-means
+    would halve the dominant voice; keeping the clusters found means a forced extra speaker
+    never recuts the voices already told apart.
+    """
+    trees, heights = {}, []
+    for k in range(labels.max() + 1):
+        members = np.flatnonzero(labels == k)
+        if len(members) >= 2:
+            trees[k] = (members, linkage(embeddings[members], method="average", metric="cosine"))
+            heights += [(height, k) for height in trees[k][1][:, 2]]
+    parts = np.ones(labels.max() + 1, dtype=int)
+    for _, k in sorted(heights, reverse=True)[:count - len(parts)]:
+        parts[k] += 1
+    labels = labels.copy()
+    for k in np.flatnonzero(parts > 1):
+        members, tree = trees[k]
+        pieces = fcluster(tree, parts[k], "maxclust")
+        labels[members[pieces > 1]] = labels.max() + pieces[pieces > 1] - 1
     return np.unique(labels, return_inverse=True)[1]
 
 
