@@ -14,17 +14,15 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+from pyannote.core import Annotation, Segment
+
+from vramscribe.formats import read_rttm, turns_of, write_rttm
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 sys.path.insert(0, str(EVAL))
 import make_conversations  # noqa: E402  (the shared generator's loading and cutting of utterances)
 
 VOICES = ["1688", "1998", "2033", "2414", "533"]
-
-
-def read_turns(rttm: Path) -> list[tuple[float, float, str]]:
-    turns = [line.split() for line in rttm.read_text().splitlines()]
-    return [(float(t[3]), float(t[3]) + float(t[4]), t[7]) for t in turns]
 
 
 def short_turn(utterances: Path, voice: str, rng, sr: int) -> np.ndarray:
@@ -41,14 +39,14 @@ def short_turn(utterances: Path, voice: str, rng, sr: int) -> np.ndarray:
 
 
 def make(utterances: Path, out: Path, index: int, rng, scratch: Path) -> str:
-    seed, voices = 300 + index, list(rng.permutation(VOICES))
-    base, extra = voices[:[1, 2, 2, 3][index % 4]], voices[[1, 2, 2, 3][index % 4]]
+    seed, voices, talkers = 300 + index, list(rng.permutation(VOICES)), [1, 2, 2, 3][index % 4]
+    base, extra = voices[:talkers], voices[talkers]
     name = f"x{seed}"
     subprocess.run([sys.executable, str(EVAL / "make_conversations.py"), str(utterances), str(scratch), "--speakers",
                     ",".join(base), "--name", name, "--seed", str(seed), "--minutes", str(0.5 + 0.05 * (index % 5)),
                     "--overlap", "0.1"], check=True, capture_output=True)
     samples, sr = sf.read(scratch / f"{name}.wav")
-    turns = read_turns(scratch / f"{name}.rttm")
+    turns = turns_of(read_rttm(scratch / f"{name}.rttm"))
     duration = len(samples) / sr
     pauses = [end for _, end, _ in turns if 0.2 * duration < end < 0.8 * duration
               and not any(start < end + 0.1 and end < stop for start, stop, _ in turns)]
@@ -59,10 +57,11 @@ def make(utterances: Path, out: Path, index: int, rng, scratch: Path) -> str:
     cut, gap = int(at * sr), np.zeros(int(0.3 * sr))
     sf.write(out / f"{name}.wav", np.concatenate([samples[:cut], piece, gap, samples[cut:]]).astype(np.float32), sr)
     shift = (len(piece) + len(gap)) / sr
-    lines = [(start + shift * (start >= at), stop + shift * (start >= at), who) for start, stop, who in turns]
-    lines.append((at, at + len(piece) / sr, extra))
-    (out / f"{name}.rttm").write_text("".join(f"SPEAKER {name} 1 {a:.3f} {b - a:.3f} <NA> <NA> {who} <NA> <NA>\n"
-                                              for a, b, who in lines))
+    reference = Annotation(uri=name)
+    for start, stop, who in turns:
+        reference[Segment(start + shift * (start >= at), stop + shift * (start >= at)), len(reference)] = who
+    reference[Segment(at, at + len(piece) / sr), len(reference)] = extra
+    write_rttm(reference, out / f"{name}.rttm")
     return f"{name}: {'+'.join(base)} and {extra} for {len(piece) / sr:.1f} s at {at:.1f} s"
 
 

