@@ -10,6 +10,7 @@ import weakref
 
 import pytest
 
+from vramscribe import memory
 from vramscribe.errors import VramscribeError, is_out_of_memory
 from vramscribe.memory import GB, CudaBackend, MemoryMonitor, Reading, cleanup_verdict, level_for
 from vramscribe.models import fit_warning, recommend_model, smaller_model
@@ -229,3 +230,15 @@ def test_a_machine_without_a_gpu_driver_resolves_auto_without_importing_torch():
     if out[0] != "cpu":
         pytest.skip("a GPU is visible here: torch must be asked")
     assert out == ["cpu", "False"]
+
+
+def test_trimming_hook_forwards_every_call_and_trims_every_nth(monkeypatch):
+    trims, heard = [], []
+    monkeypatch.setattr(memory, "trim_heap", lambda: trims.append(1))
+    hook = memory.trimming_hook(lambda *a, **k: heard.append((a, k)), every=4)
+    for i in range(10):
+        hook("segmentation", None, completed=i, total=10)
+    assert len(heard) == 10 and heard[3] == (("segmentation", None), {"completed": 3, "total": 10})
+    assert len(trims) == 2  # calls 4 and 8
+    memory.trimming_hook(None, every=1)(completed=1, total=1)  # no hook given: trims, forwards nothing
+    assert len(trims) == 3

@@ -26,6 +26,8 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.linalg import eigh
 from sklearn.cluster import KMeans
 
+from .memory import trim_heap, trimming_hook
+
 SAMPLE_RATE = 16000
 MAX_SPEAKERS = 15  # the most speakers tried when none is given
 CLUSTER_WINDOWS = 1500  # the most windows clustered (a dense affinity of n² floats); others join the nearest centroid
@@ -133,7 +135,9 @@ class EmbeddedDiarization(SpeakerDiarization):
     def apply(self, file, num_speakers=None, min_speakers=None, max_speakers=None, hook=None) -> DiarizeOutput:
         """Full (overlapping) and exclusive diarization of ``file`` ({"waveform", "sample_rate"})."""
         num_speakers, min_speakers, max_speakers = set_num_speakers(num_speakers, min_speakers, max_speakers)
+        hook = trimming_hook(hook)  # bounds the heap glibc keeps over long files
         segmentations = self.get_segmentations(file, hook=hook)
+        trim_heap()
         count = self.speaker_count(segmentations, self._segmentation.model.receptive_field, warm_up=(0.0, 0.0))
         speaking = count.data[:, 0].astype(int)
         if speaking.max() == 0:
@@ -141,6 +145,7 @@ class EmbeddedDiarization(SpeakerDiarization):
         frames = count.sliding_window
         starts, masks = self._windows(speaking, frames, file["waveform"].shape[-1] / SAMPLE_RATE)
         embeddings = self._embed(file["waveform"], starts, masks, hook)
+        trim_heap()
         labels = cluster_windows(embeddings, starts, self.window, num_speakers, min_speakers, max_speakers,
                                  self.merge_similarity, self.min_cluster_share, self.split_similarity,
                                  changing=self._changing(segmentations, starts), clear_gap=self.clear_gap)
