@@ -186,27 +186,30 @@ DEV_BOUNDS = {  # file: (speakers, DER bound at collar 0); measured 0.084, 0.188
 }
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", DEV_BOUNDS)
-def test_dev_set_files_keep_their_count_and_der(pipeline, tmp_path, name):
+def dev_file(name: str):
+    """(wav, reference, UEM or None) of a dev-set file; the test is skipped when ../shared lacks it."""
     wav, rttm, uem = (DIARIZATION_DATA / f"{name}{s}" for s in (".wav", ".rttm", ".uem"))
     if not (wav.exists() and rttm.exists()):
         pytest.skip(f"diarization dev set absent: {wav}")
+    return wav, read_rttm(rttm), read_uem(uem) if uem.exists() else None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", DEV_BOUNDS)
+def test_dev_set_files_keep_their_count_and_der(pipeline, tmp_path, name):
+    wav, reference, uem = dev_file(name)
     speakers, bound = DEV_BOUNDS[name]
     hypothesis = run(pipeline, wav, tmp_path)
     assert len(hypothesis.labels()) == speakers
-    assert diarization_error_rate(read_rttm(rttm), hypothesis, read_uem(uem) if uem.exists() else None) <= bound
+    assert diarization_error_rate(reference, hypothesis, uem) <= bound
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["trn05", "trn06"])
 def test_giving_the_count_makes_no_dev_file_worse(pipeline, tmp_path, name):
     """trn05's three extra talkers speak 0.4-1.4 s each; trn06's two 1.6 and 3.2 s (found 1 voice of 3 and 4)."""
-    wav, rttm, uem = (DIARIZATION_DATA / f"{name}{s}" for s in (".wav", ".rttm", ".uem"))
-    if not (wav.exists() and rttm.exists()):
-        pytest.skip(f"diarization dev set absent: {wav}")
-    reference = read_rttm(rttm)
-    score = lambda hypothesis: diarization_error_rate(reference, hypothesis, read_uem(uem))  # noqa: E731
+    wav, reference, uem = dev_file(name)
+    score = lambda hypothesis: diarization_error_rate(reference, hypothesis, uem)  # noqa: E731
     assert score(run(pipeline, wav, tmp_path, num_speakers=len(reference.labels()))) <= score(run(pipeline, wav, tmp_path)) + 0.005
 
 
