@@ -1,0 +1,88 @@
+"""Make broadcast-like recordings: 3-5 voices each holding the floor for long turns, some coming back.
+
+python benchmarks/monologues.py OUT [--count 10] [--utterances DIR]
+Each file (seed 900, 901, ...) takes 3-5 of the LibriSpeech voices, each at its own pitch (as
+recorded, or resampled 18 % up or 14 % down with ffmpeg, as in news anchors and field reporters
+who sound unlike the studio), and strings together 1-3 turns per voice of 6-25 s of its speech
+pieces (from ../shared/eval/make_conversations.py) with 0.15-0.5 s pauses inside a turn and
+0.3-1.2 s between turns. The RTTM marks each piece exactly. Score with
+`benchmarks/diarization.py --data OUT`.
+"""
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+sys.path.insert(0, str(EVAL))
+import make_conversations  # noqa: E402  (the shared generator's loading and cutting of utterances)
+
+VOICES = ["1688", "1998", "2033", "2414", "533"]
+PITCHES = {"": 1.0, "up": 1.18, "dn": 0.86}
+SR = make_conversations.SR
+
+
+def voice_pieces(utterances: Path, voice: str, pitch: str, scratch: Path) -> list[np.ndarray]:
+    """Speech pieces of ``voice``, resampled to ``pitch`` (a key of PITCHES) at the same tempo."""
+    rate, pieces = PITCHES[pitch], []
+    for flac in sorted((utterances / voice).glob("*.flac")):
+        source = flac
+        if rate != 1.0:
+            source = scratch / f"{voice}{pitch}_{flac.name}"
+            subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(flac), "-af",
+                            f"asetrate={SR}*{rate},aresample={SR},atempo=1/{rate}", "-ar", str(SR), str(source)], check=True)
+        pieces += make_conversations.pieces(make_conversations.load(source))
+    return pieces
+
+
+def make(utterances: Path, out: Path, seed: int, scratch: Path) -> str:
+    rng = np.random.default_rng(seed)
+    picked = [(v, str(rng.choice(list(PITCHES)))) for v in rng.choice(VOICES, size=int(rng.integers(3, 6)), replace=False)]
+    voices = [voice + pitch for voice, pitch in picked]
+    pools = {}
+    for voice, pitch in picked:
+        pieces = voice_pieces(utterances, voice, pitch, scratch)
+        pools[voice + pitch] = [pieces[i] for i in rng.permutation(len(pieces))]
+    gains = {v: 10 ** (rng.uniform(-5, 3) / 20) for v in voices}
+    order = voices + list(rng.choice(voices, size=int(rng.integers(0, len(voices) + 1))))
+    rng.shuffle(order)
+    name, audio, rows, at = f"news{seed}", [np.zeros(SR // 2)], [], 0.5
+    for voice in order:
+        length, spoken = rng.uniform(6, 25), 0.0
+        while spoken < length and pools[voice]:
+            piece = pools[voice].pop()
+            piece = piece / (np.sqrt(np.mean(piece ** 2)) + 1e-8) * 0.05 * gains[voice]
+            rows.append(f"SPEAKER {name} 1 {at:.3f} {len(piece) / SR:.3f} <NA> <NA> {voice} <NA> <NA>\n")
+            pause = np.zeros(int(rng.uniform(0.15, 0.5) * SR))
+            audio += [piece, pause]
+            at, spoken = at + (len(piece) + len(pause)) / SR, spoken + len(piece) / SR
+        between = np.zeros(int(rng.uniform(0.3, 1.2) * SR))
+        audio.append(between)
+        at += len(between) / SR
+    samples = np.concatenate(audio)
+    floor = np.convolve(rng.standard_normal(len(samples)), np.ones(8) / 8, "same")  # make_conversations.py's low-passed floor
+    samples += floor / np.std(floor) * 0.002
+    sf.write(out / f"{name}.wav", samples.astype(np.float32), SR)
+    (out / f"{name}.rttm").write_text("".join(rows))
+    return f"{name}: {len(samples) / SR:.0f} s, {len(voices)} voices ({', '.join(voices)}), {len(order)} turns"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--count", type=int, default=10)
+    parser.add_argument("--utterances", type=Path, default=EVAL / "utterances")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        for seed in range(900, 900 + args.count):
+            print(make(args.utterances, args.out, seed, Path(scratch)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
