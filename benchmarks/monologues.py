@@ -11,18 +11,16 @@ pieces (from ../shared/eval/make_conversations.py) with 0.15-0.5 s pauses inside
 
 import argparse
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+from pyannote.core import Annotation, Segment
 
-EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
-sys.path.insert(0, str(EVAL))
-import make_conversations  # noqa: E402  (the shared generator's loading and cutting of utterances)
+from short_turns import EVAL, VOICES, make_conversations  # the shared generator, found as short_turns.py finds it
+from vramscribe.formats import write_rttm
 
-VOICES = ["1688", "1998", "2033", "2414", "533"]
 PITCHES = {"": 1.0, "up": 1.18, "dn": 0.86}
 SR = make_conversations.SR
 
@@ -51,13 +49,14 @@ def make(utterances: Path, out: Path, seed: int, scratch: Path) -> str:
     gains = {v: 10 ** (rng.uniform(-5, 3) / 20) for v in voices}
     order = voices + list(rng.choice(voices, size=int(rng.integers(0, len(voices) + 1))))
     rng.shuffle(order)
-    name, audio, rows, at = f"news{seed}", [np.zeros(SR // 2)], [], 0.5
+    name, audio, at = f"news{seed}", [np.zeros(SR // 2)], 0.5
+    reference = Annotation(uri=name)
     for voice in order:
         length, spoken = rng.uniform(6, 25), 0.0
         while spoken < length and pools[voice]:
             piece = pools[voice].pop()
             piece = piece / (np.sqrt(np.mean(piece ** 2)) + 1e-8) * 0.05 * gains[voice]
-            rows.append(f"SPEAKER {name} 1 {at:.3f} {len(piece) / SR:.3f} <NA> <NA> {voice} <NA> <NA>\n")
+            reference[Segment(at, at + len(piece) / SR), len(reference)] = voice
             pause = np.zeros(int(rng.uniform(0.15, 0.5) * SR))
             audio += [piece, pause]
             at, spoken = at + (len(piece) + len(pause)) / SR, spoken + len(piece) / SR
@@ -68,7 +67,7 @@ def make(utterances: Path, out: Path, seed: int, scratch: Path) -> str:
     floor = np.convolve(rng.standard_normal(len(samples)), np.ones(8) / 8, "same")  # make_conversations.py's low-passed floor
     samples += floor / np.std(floor) * 0.002
     sf.write(out / f"{name}.wav", samples.astype(np.float32), SR)
-    (out / f"{name}.rttm").write_text("".join(rows))
+    write_rttm(reference, out / f"{name}.rttm")
     return f"{name}: {len(samples) / SR:.0f} s, {len(voices)} voices ({', '.join(voices)}), {len(order)} turns"
 
 
