@@ -4,6 +4,8 @@ A GPU cannot exist here, so torch.cuda and NVML are faked at their module bounda
 CUDA path runs on the GPU machine (docs/benchmarks.md).
 """
 
+import os
+import subprocess
 import sys
 import types
 import weakref
@@ -242,3 +244,38 @@ def test_trimming_hook_forwards_every_call_and_trims_every_nth(monkeypatch):
     assert len(trims) == 2  # calls 4 and 8
     memory.trimming_hook(None, every=1)(completed=1, total=1)  # no hook given: trims, forwards nothing
     assert len(trims) == 3
+
+
+THREAD_HEAP = """
+import ctypes, os, sys, threading
+if sys.argv[1] == "vramscribe":
+    import vramscribe  # one_heap() on import
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype, libc.malloc.argtypes, libc.free.argtypes = ctypes.c_void_p, [ctypes.c_size_t], [ctypes.c_void_p]
+resident = lambda: int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+def work():  # as torch does: a large freed tensor raises glibc's thresholds, then smaller ones stay in the heap
+    first = libc.malloc(30 << 20); ctypes.memset(first, 1, 30 << 20); libc.free(first)
+    blocks = [libc.malloc(10 << 20) for _ in range(5)]
+    for block in blocks:
+        ctypes.memset(block, 1, 10 << 20)
+    for block in blocks:
+        libc.free(block)
+
+before = resident()
+worker = threading.Thread(target=work)
+worker.start(); worker.join()
+libc.malloc_trim(0)
+print(resident() - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc heaps")
+def test_what_a_worker_thread_frees_is_returned_by_the_trim():
+    def kept(mode):
+        environ = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}  # a user's value is left alone
+        out = subprocess.run([sys.executable, "-c", THREAD_HEAP, mode], capture_output=True, text=True, check=True, env=environ)
+        return int(out.stdout) / 2**20
+
+    assert kept("plain") > 30  # the thread's own heap keeps its freed top (what made models read as leaks)
+    assert kept("vramscribe") < 10

@@ -1,8 +1,9 @@
 """vramscribe: speaker-attributed transcripts with measured GPU memory hygiene."""
 
-from .threads import share_cores
+from .threads import one_heap, share_cores
 
 share_cores()  # before torch or CTranslate2 is imported: their thread pools read it once, at start
+one_heap()  # before their threads first allocate
 
 __version__ = "0.1.0"
 __all__ = ["GPUTranscriptionPipeline", "__version__"]

@@ -5,11 +5,16 @@ region; beside another busy process on the same cores, that spinning takes the C
 threads need (a 47 s diarization took 769 s beside one 2-thread job). PASSIVE makes them sleep.
 Thread counts default to the CPUs this process may run on (a SLURM or cgroup allotment), not the
 machine's: CTranslate2 would otherwise start 4 threads whatever the allotment.
+
+Their threads also allocate, and glibc gives each thread its own heap (arena) whose freed top
+``malloc_trim`` cannot return: ``one_heap`` keeps every thread on the main one.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import sys
 from collections.abc import MutableMapping
 
 
@@ -25,3 +30,21 @@ def share_cores(environ: MutableMapping[str, str] = os.environ) -> None:
     """Passive OpenMP waiting and an allotment-sized thread count, unless the user set them."""
     environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     environ.setdefault("OMP_NUM_THREADS", str(allotted_cpus()))
+
+
+M_ARENA_MAX = -8  # glibc's mallopt() parameter: the most heaps (arenas) threads may allocate from
+
+
+def one_heap(environ: MutableMapping[str, str] = os.environ) -> bool:
+    """Every thread started from now on allocates from glibc's main heap, which ``malloc_trim`` returns whole.
+
+    A worker thread's own heap keeps what it freed (up to tens of MB at its top, once torch has
+    freed large tensors) beyond ``malloc_trim``'s reach: a freed model then read as a leak
+    (docs/benchmarks.md). False where not glibc, or when the user set ``MALLOC_ARENA_MAX``.
+    """
+    if not sys.platform.startswith("linux") or "MALLOC_ARENA_MAX" in environ:
+        return False
+    try:
+        return bool(ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, 1))
+    except (OSError, AttributeError):
+        return False
