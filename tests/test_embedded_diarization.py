@@ -2,6 +2,8 @@
 
 import subprocess
 import sys
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -10,7 +12,7 @@ import torch
 from conftest import DIARIZATION_DATA, EVAL_DATA, EXAMPLE, needs_eval_data
 from vramscribe import audio, diarize
 from vramscribe.embedded import (CamppEmbedding, EmbeddedDiarization, _corrected_similarity, _cut_within, _merge_alike, _split_mixed, _unit,
-                                 build_embedded_pipeline, cluster_windows, load_campplus)
+                                 build_embedded_pipeline, cluster_windows, load_campplus, map_on_cores)
 from vramscribe.evaluate import read_uem
 from vramscribe.formats import read_rttm
 from vramscribe.scoring import diarization_error_rate
@@ -139,6 +141,27 @@ def test_folded_batch_norms_leave_the_speaker_embedding_unchanged():
         assert torch.allclose(folded.model(features), plain(features), atol=1e-4)
 
 
+def test_map_on_cores_runs_one_single_threaded_torch_per_core_and_keeps_the_order():
+    seen = []
+
+    def work(item):
+        seen.append((threading.get_ident(), torch.get_num_threads()))
+        time.sleep(0.05)  # long enough for the other thread to take the next item
+        return 2 * item
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        assert list(map_on_cores(work, range(6), torch.device("cpu"))) == [0, 2, 4, 6, 8, 10]
+        assert {count for _, count in seen} == {1} and len({ident for ident, _ in seen}) == 2
+        assert torch.get_num_threads() == 2
+        seen.clear()
+        assert list(map_on_cores(work, range(3), torch.device("cuda"))) == [0, 2, 4]  # a GPU runs one batch at a time
+        assert seen == [(threading.get_ident(), 2)] * 3
+    finally:
+        torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def pipeline():
     return build_embedded_pipeline(torch.device("cpu"))
@@ -225,6 +248,16 @@ def test_progress_hook_hears_segmentation_and_every_window(pipeline, tmp_path):
         assert len(marks) >= 2 and marks[0][0] == 0 and marks[-1][0] >= marks[-1][1]
         shown = [min(done, total) for done, total in marks]  # pyannote's last batch may overshoot the total
         assert shown == sorted(shown)
+
+
+def test_segmentation_in_parts_on_the_cores_equals_the_whole_batch(pipeline):
+    chunks = 0.1 * torch.randn(5, 1, 160000, generator=torch.Generator().manual_seed(0))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        np.testing.assert_allclose(pipeline._infer_in_parts(chunks), pipeline._infer_batch(chunks), atol=1e-5)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_windows_are_embedded_from_their_one_talker_frames_when_they_have_enough(pipeline):
