@@ -39,7 +39,8 @@ def map_on_cores(function: Callable, items: Iterable, device: torch.device) -> I
     """``map(function, items)``, on CPU one Python thread per torch intra-op thread, each running torch on one.
 
     Small models scale poorly over an OpenMP pool, worse with PASSIVE waiting (threads.py): on
-    2 cores two such threads ran CAM++ 2.2x and segmentation-3.0 2.5x faster (docs/benchmarks.md).
+    2 cores two such threads diarized a 184 s file in 20.8-21.3 s against 23.4-26.4 s
+    (docs/benchmarks.md). Each worker holds one batch's activations (about 100 MB) at a time.
     """
     workers = torch.get_num_threads()
     if device.type != "cpu" or workers < 2:
