@@ -16,7 +16,6 @@ NVML can see processes, else ``torch_allocated``, and ``rss`` on CPU; each recor
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import itertools
 import resource
@@ -27,6 +26,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Protocol
 
 import psutil
+
+from .threads import glibc
 
 GB = 1024**3
 NOTICE_PERCENT = 70.0
@@ -104,11 +105,9 @@ def anonymous_rss(process: psutil.Process) -> int:
 
 def trim_heap() -> None:
     """Return freed heap pages to the OS (glibc keeps them otherwise, hiding real frees from RSS)."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-        except OSError:
-            pass
+    libc = glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def trimming_hook(hook: Callable | None, every: int = 32) -> Callable:

@@ -13,6 +13,7 @@ Their threads also allocate, and glibc gives each thread its own heap (arena) wh
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import sys
 from collections.abc import MutableMapping
@@ -35,6 +36,17 @@ def share_cores(environ: MutableMapping[str, str] = os.environ) -> None:
 M_ARENA_MAX = -8  # glibc's mallopt() parameter: the most heaps (arenas) threads may allocate from
 
 
+@functools.cache
+def glibc() -> ctypes.CDLL | None:
+    """The C library whose heap the process allocates from, where it is glibc (Linux); else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+
+
 def one_heap(environ: MutableMapping[str, str] = os.environ) -> bool:
     """Every thread started from now on allocates from glibc's main heap, which ``malloc_trim`` returns whole.
 
@@ -42,9 +54,7 @@ def one_heap(environ: MutableMapping[str, str] = os.environ) -> bool:
     freed large tensors) beyond ``malloc_trim``'s reach: a freed model then read as a leak
     (docs/benchmarks.md). False where not glibc, or when the user set ``MALLOC_ARENA_MAX``.
     """
-    if not sys.platform.startswith("linux") or "MALLOC_ARENA_MAX" in environ:
+    libc = glibc()
+    if libc is None or "MALLOC_ARENA_MAX" in environ:
         return False
-    try:
-        return bool(ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, 1))
-    except (OSError, AttributeError):
-        return False
+    return bool(libc.mallopt(M_ARENA_MAX, 1))
