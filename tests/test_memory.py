@@ -132,7 +132,8 @@ def test_cuda_backend_reads_nvml_process_and_torch(monkeypatch):
         memory_reserved=lambda d: 2 * GIB, max_memory_allocated=lambda d: 3 * GIB,
         reset_peak_memory_stats=lambda d: calls.append("reset"), empty_cache=lambda: calls.append("empty"),
     )
-    fake_torch = types.SimpleNamespace(cuda=cuda, zeros=lambda *a, **k: None)
+    workspaces = types.SimpleNamespace(_cuda_clearCublasWorkspaces=lambda: calls.append("cublas workspaces"))
+    fake_torch = types.SimpleNamespace(cuda=cuda, _C=workspaces, zeros=lambda *a, **k: None)
     proc = types.SimpleNamespace(pid=os.getpid(), usedGpuMemory=5 * GIB)
     other = types.SimpleNamespace(pid=os.getpid() + 1, usedGpuMemory=9 * GIB)
     fake_nvml = types.SimpleNamespace(
@@ -149,7 +150,7 @@ def test_cuda_backend_reads_nvml_process_and_torch(monkeypatch):
     assert (reading.nvml_process, reading.torch_allocated, reading.torch_peak) == (5 * GIB, 1 * GIB, 3 * GIB)
     assert reading.primary == ("nvml_process", 5 * GIB, 80 * GIB)
     backend.release()
-    assert calls == ["reset", "empty"]
+    assert calls == ["reset", "cublas workspaces", "empty"]  # empty_cache() alone keeps cuBLAS's workspaces
 
 
 def test_footprint_keeps_a_later_models_residue_off_an_earlier_tensors_verdict():

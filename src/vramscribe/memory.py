@@ -214,6 +214,10 @@ class CudaBackend:
         return reading
 
     def release(self) -> None:
+        # empty_cache() keeps cuBLAS's workspaces: 35 MB still allocated after diarization on an H200
+        clear_workspaces = getattr(self._torch._C, "_cuda_clearCublasWorkspaces", None)
+        if clear_workspaces is not None:
+            clear_workspaces()
         self._torch.cuda.empty_cache()
         trim_heap()
 
