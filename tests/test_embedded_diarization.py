@@ -167,6 +167,22 @@ def pipeline():
     return build_embedded_pipeline(torch.device("cpu"))
 
 
+def test_on_cpu_both_models_run_through_onnx_runtime_with_torchs_outputs(pipeline, tmp_path):
+    wav = tmp_path / "audio.wav"
+    audio.preprocess(EXAMPLE / "dialogue.wav", wav)
+    samples = torch.from_numpy(audio.load_wav(wav))
+    chunks = torch.stack([samples[:160000], samples[80000:240000]])[:, None]  # two 10 s chunks
+    assert np.allclose(pipeline._infer_onnx(chunks), pipeline._infer_batch(chunks), atol=1e-4)
+    windows, masks = samples[:4 * 24000].reshape(4, 1, 24000), torch.ones(4, 88, dtype=torch.bool)
+    embedding, onnx = pipeline._embedding, pipeline._embedding.onnx
+    assert onnx is not None and pipeline._segmentation_onnx is not None
+    through_onnx, embedding.onnx = embedding(windows, masks), None
+    try:
+        assert np.allclose(through_onnx, embedding(windows, masks), atol=1e-4)
+    finally:
+        embedding.onnx = onnx
+
+
 def run(pipeline, path, tmp_path, **speakers):
     wav = tmp_path / "audio.wav"
     audio.preprocess(path, wav)
