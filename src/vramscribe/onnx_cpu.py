@@ -62,6 +62,7 @@ class OnnxModel:
                 pass  # a read-only cache: this process keeps its export in memory
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = False
         self.session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
     def __call__(self, inputs: torch.Tensor) -> torch.Tensor:
