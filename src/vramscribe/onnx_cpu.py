@@ -1,10 +1,10 @@
 """CPU inference of a torch model through ONNX Runtime, exported once per machine and cached.
 
 The embedded diarization's two models (segmentation-3.0 and CAM++) run 17-28 % faster this way on
-two cores than in torch, the dev set's whole diarization ~17 % (docs/benchmarks.md). Exporting takes 2-5 s, so each export is kept in a
-cache folder under a name made from the model's weights, its layers and the library versions; a
-later process loads it in a fraction of a second. Where the folder cannot be written, the export
-is used from memory.
+two cores than in torch, the dev set's whole diarization ~17 % (docs/benchmarks.md). Exporting takes
+2-5 s, so each export is kept in a cache folder under a name made from the model's weights, its
+layers and the library versions; a later process loads it in a fraction of a second. Where the
+folder cannot be written, the export is used from memory.
 """
 
 from __future__ import annotations
