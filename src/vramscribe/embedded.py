@@ -119,7 +119,8 @@ class CamppEmbedding(torch.nn.Module):
         count = weights.sum(dim=1, keepdim=True)
         mean = (hidden * weights[:, None]).sum(-1) / count.clamp(min=1)
         var = ((hidden - mean[..., None]) ** 2 * weights[:, None]).sum(-1) / (count - 1).clamp(min=1)
-        embeddings = list(self.model.xvector.children())[-1](torch.cat([mean, var.sqrt()], dim=-1))
+        dense = list(self.model.xvector.children())[-1]  # the layer after the pooling done here
+        embeddings = dense(torch.cat([mean, var.sqrt()], dim=-1))
         embeddings[count[:, 0] < 10] = float("nan")  # too few frames of this speaker to embed
         return embeddings.cpu().numpy()
 
@@ -171,7 +172,7 @@ class EmbeddedDiarization(SpeakerDiarization):
         """Both models on ``device``; on CPU they run through ONNX Runtime (``onnx_cpu``: the dev set ~17 % faster)."""
         super().to(device)
         self._embedding.to(device)
-        on_cpu = device.type == "cpu"
+        on_cpu = device.type == "cpu"  # the example inputs only trace the graph: batch (and frames) stay free
         self._embedding.onnx = OnnxModel(self._embedding.frame_layers(), torch.zeros(2, 80, 148), "campplus",
                                          {0: "batch", 2: "frames"}) if on_cpu else None
         self._segmentation_onnx = OnnxModel(self._segmentation.model, torch.zeros(2, 1, 10 * SAMPLE_RATE),
