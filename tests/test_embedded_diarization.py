@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 import torch
+import torchaudio
 
 from conftest import DIARIZATION_DATA, EVAL_DATA, EXAMPLE, needs_eval_data
 from vramscribe import audio, diarize
@@ -133,9 +134,17 @@ def test_the_embedded_pipeline_loads_without_senkos_package_import():
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
 
 
+def test_the_batched_filterbank_equals_torchaudios_kaldi_fbank_window_by_window():
+    waveforms = torch.randn(4, 24000, generator=torch.Generator().manual_seed(1)) * torch.tensor([[0.3], [0.1], [0.01], [0.0]])
+    batched = CamppEmbedding().fbank(waveforms)
+    for waveform, features in zip(waveforms, batched):
+        kaldi = torchaudio.compliance.kaldi.fbank(waveform[None] * 32768, num_mel_bins=80, sample_frequency=16000, dither=0.0)
+        assert features.shape == (148, 80) and torch.allclose(features, kaldi - kaldi.mean(0), atol=1e-5)
+
+
 def test_folded_batch_norms_leave_the_speaker_embedding_unchanged():
     folded, plain = CamppEmbedding(), load_campplus()
-    features = torch.stack([folded.fbank(w) for w in 0.1 * torch.randn(3, 24000, generator=torch.Generator().manual_seed(0))])
+    features = folded.fbank(0.1 * torch.randn(3, 24000, generator=torch.Generator().manual_seed(0)))
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.model.head.modules())
     with torch.inference_mode():
         assert torch.allclose(folded.model(features), plain(features), atol=1e-4)

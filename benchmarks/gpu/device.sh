@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU checks, on the device machine once pack.sh's four folders are unpacked under /tmp/vs (README.md).
-# Each step has its own time limit inside BUDGET seconds; everything is logged to $OUT/gpu.log.
+# Each step has its own time limit inside BUDGET seconds; SKIP names steps to leave out; everything is logged to $OUT/gpu.log.
 set -u
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/vs/out}
@@ -16,6 +16,7 @@ export LD_LIBRARY_PATH=/tmp/vs/shim:$(dirname "$cublas")${LD_LIBRARY_PATH:+:$LD_
 
 step() {  # step NAME SECONDS COMMAND...: run with the smaller of its limit and what is left of BUDGET
   local name=$1 limit=$2 left=$((BUDGET - SECONDS)); shift 2
+  [[ " ${SKIP:-} " == *" $name "* ]] && { echo "== $name: skipped (SKIP)"; return; }
   [ "$left" -lt 20 ] && { echo "== $name: skipped, ${left}s left"; return; }
   [ "$limit" -gt "$left" ] && limit=$left
   echo "== $name (limit ${limit}s, at ${SECONDS}s): $*"
@@ -39,4 +40,5 @@ print('faster-whisper', faster_whisper.__version__, 'pyannote.audio', pyannote.a
   step measure_large 120 python3 benchmarks/gpu/measure.py /tmp/vs/large-v3 --minutes 10 --no-diarize \
     --json "$OUT/large_v3.json"
   step repeat 90 python3 benchmarks/repeat_memory.py example/dialogue.wav 5
+  step diarize_batches 180 python3 benchmarks/gpu/diarize_batches.py --minutes 20
 } 2>&1 | tee "$OUT/gpu.log"

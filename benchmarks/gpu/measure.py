@@ -53,10 +53,15 @@ class PeakSampler(threading.Thread):
         return peak
 
 
+def tiled_example(minutes: float) -> np.ndarray:
+    """The example's samples repeated to ``minutes``."""
+    samples = load_wav(EXAMPLE)
+    return np.tile(samples, int(np.ceil(minutes * 60 * SAMPLE_RATE / len(samples))))[: int(minutes * 60 * SAMPLE_RATE)]
+
+
 def long_input(paths: stages.SamplePaths, minutes: float) -> float:
     """The example tiled to ``minutes``, written where the preprocess stage would put it."""
-    samples = load_wav(EXAMPLE)
-    tiled = np.tile(samples, int(np.ceil(minutes * 60 * SAMPLE_RATE / len(samples))))[: int(minutes * 60 * SAMPLE_RATE)]
+    tiled = tiled_example(minutes)
     paths.root.mkdir(parents=True, exist_ok=True)
     soundfile.write(paths.wav, tiled, SAMPLE_RATE, subtype="PCM_16")
     return len(tiled) / SAMPLE_RATE
