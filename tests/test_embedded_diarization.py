@@ -12,7 +12,7 @@ import torchaudio
 
 from conftest import DIARIZATION_DATA, EVAL_DATA, EXAMPLE, needs_eval_data
 from vramscribe import audio, diarize
-from vramscribe.embedded import (CamppEmbedding, EmbeddedDiarization, _corrected_similarity, _cut_within, _merge_alike, _split_mixed, _unit,
+from vramscribe.embedded import (GPU_BATCH_SIZE, CamppEmbedding, EmbeddedDiarization, _corrected_similarity, _cut_within, _merge_alike, _split_mixed, _unit,
                                  build_embedded_pipeline, cluster_windows, load_campplus, map_on_cores)
 from vramscribe.evaluate import read_uem
 from vramscribe.formats import read_rttm
@@ -190,6 +190,14 @@ def test_on_cpu_both_models_run_through_onnx_runtime_with_torchs_outputs(pipelin
         assert np.allclose(through_onnx, embedding(windows, masks), atol=1e-4)
     finally:
         embedding.onnx = onnx
+
+
+def test_off_the_cpu_torch_runs_both_models_in_batches_of_64(pipeline):
+    """The GPU's settings, on the meta device (no data, no GPU needed); tests/test_gpu.py runs them on a GPU."""
+    assert (pipeline.embedding_batch_size, pipeline.segmentation_batch_size) == (16, 16)  # the CPU's
+    elsewhere = EmbeddedDiarization().to(torch.device("meta"))
+    assert (elsewhere.embedding_batch_size, elsewhere.segmentation_batch_size) == (GPU_BATCH_SIZE, GPU_BATCH_SIZE) == (64, 64)
+    assert elsewhere._segmentation_onnx is None and elsewhere._embedding.onnx is None
 
 
 def run(pipeline, path, tmp_path, **speakers):

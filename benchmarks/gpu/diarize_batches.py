@@ -26,7 +26,7 @@ from vramscribe.scoring import diarization_error_rate
 def sync() -> None:
     """Wait for the GPU's queued work (nothing to wait for on CPU, where a smoke test runs this)."""
     if torch.cuda.is_available():
-        sync()
+        torch.cuda.synchronize()
 
 
 def timed(function, repeats: int = 10) -> float:
