@@ -7,7 +7,7 @@ OUT=${OUT:-/tmp/vs/out}
 BUDGET=${BUDGET:-480}
 mkdir -p "$OUT" /tmp/vs/shim
 export PYTHONPATH=/tmp/vs/site:$PWD/src PATH=/tmp/vs/bin:$PATH PYANNOTE_METRICS_ENABLED=false HF_HUB_OFFLINE=1 \
-  PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
+  PYTHONUNBUFFERED=1
 # ctranslate2 4.8 is built for CUDA 12 and dlopens libcublas.so.12 for nine functions (cublasCreate_v2,
 # cublasGemmEx, cublasSgemm_v2, ...); the image carries cuBLAS 13, whose nine have the same signatures.
 cublas=$(find /opt /usr/local /usr/lib \( -name 'libcublas.so.12' -o -name 'libcublas.so.13' \) 2>/dev/null | sort | head -1)
@@ -28,6 +28,7 @@ step() {  # step NAME SECONDS COMMAND...: run with the smaller of its limit and 
 {
   echo "cuBLAS: $cublas"
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+  step compile 90 python3 -m compileall -q -j 0 /tmp/vs/site src  # bytecode, as pip compiles it at install
   step versions 60 python3 -c "
 import torch, ctranslate2, faster_whisper, pyannote.audio, vramscribe
 print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name(0))
