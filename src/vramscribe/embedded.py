@@ -154,9 +154,9 @@ class EmbeddedDiarization(SpeakerDiarization):
 
     pyannote's own clustering embeds each 10 s chunk's local speakers, which fails when the
     segmentation keeps two voices in one local speaker (it does on far-field meetings such as
-    dev00). Here short windows of speech are embedded instead, clustered (spectral, the speaker
-    count from the eigengap), and every speech frame takes the clusters whose centroids its windows resemble most,
-    as many as the segmentation counts speakers there.
+    dev00). Here short windows of speech and their halves are embedded instead, clustered (spectral,
+    the speaker count from the eigengap), and every speech frame takes the clusters whose centroids its
+    windows and half windows resemble most, as many as the segmentation counts speakers there.
     """
 
     window = 1.5  # seconds of audio per embedding
@@ -220,12 +220,17 @@ class EmbeddedDiarization(SpeakerDiarization):
             return DiarizeOutput(Annotation(), Annotation())
         frames = count.sliding_window
         starts, masks = self._windows(speaking, frames, file["waveform"].shape[-1] / SAMPLE_RATE)
-        embeddings = self._embed(file["waveform"], starts, masks, hook)
+        embeddings = self._embed(file["waveform"], starts, masks, self.window, hook)
+        halves = self._embed_halves(file["waveform"], speaking, frames, starts, hook)
         trim_heap()
         labels = cluster_windows(embeddings, starts, self.window, num_speakers, min_speakers, max_speakers,
                                  self.merge_similarity, self.min_cluster_share, self.split_similarity,
-                                 changing=self._changing(segmentations, starts), clear_gap=self.clear_gap)
-        scores = self._frame_scores(embeddings, labels, starts, frames, len(speaking))
+                                 changing=self._changing(segmentations, starts), clear_gap=self.clear_gap, halves=halves)
+        centroids = _unit(cluster_centroids(embeddings, labels, range(labels.max() + 1)))
+        scores = self._frame_scores(embeddings @ centroids.T, starts, self.window, frames, len(speaking))
+        half_starts = np.concatenate([starts, starts + self.window / 2])  # a window's halves: finer turn edges
+        scores += self._frame_scores(_half_likeness(embeddings, labels, halves, centroids), half_starts, self.window / 2,
+                                     frames, len(speaking))
         order = np.argsort(-scores, axis=1)
         outputs = []
         for limit in (max_speakers, 1):
@@ -247,17 +252,34 @@ class EmbeddedDiarization(SpeakerDiarization):
         hop = max(self.hop, min(duration / MAX_WINDOWS, self.window / 2))  # every frame stays in two windows
         last = max(duration - self.window, 0.0)
         starts = np.unique(np.append(np.arange(0.0, last, hop), last))
-        first, width = self._frame_span(starts, frames)
-        first = np.clip(first, 0, max(len(speaking) - width, 0))
-        talkers = np.stack([np.pad(speaking[f:f + width], (0, max(0, width - len(speaking[f:f + width])))) for f in first])
-        masks, solo = talkers > 0, talkers == 1
+        masks = self._masks(speaking, frames, starts, self.window)
         keep = masks.mean(axis=1) >= 0.3
         if not keep.any():
             keep = masks.sum(axis=1) == masks.sum(axis=1).max()
+        return starts[keep], masks[keep]
+
+    def _masks(self, speaking: np.ndarray, frames, starts: np.ndarray, window: float) -> np.ndarray:
+        """(windows, frames) speech frames of each window to embed: its one-talker frames when they are ``solo_share`` of its speech."""
+        first, width = self._frame_span(starts, frames, window)
+        first = np.clip(first, 0, max(len(speaking) - width, 0))
+        talkers = np.stack([np.pad(speaking[f:f + width], (0, max(0, width - len(speaking[f:f + width])))) for f in first])
+        masks, solo = talkers > 0, talkers == 1
         # pool over one-talker frames where they are enough: overlapped frames hold two voices
         enough = solo.sum(axis=1) >= self.solo_share * masks.sum(axis=1)
-        masks = np.where(enough[:, None], solo, masks)
-        return starts[keep], masks[keep]
+        return np.where(enough[:, None], solo, masks)
+
+    def _embed_halves(self, waveform: torch.Tensor, speaking: np.ndarray, frames, starts: np.ndarray,
+                      hook=None) -> tuple[np.ndarray, np.ndarray]:
+        """(first halves, second halves): the embedding of each window's two halves (zero where a half has too little speech).
+
+        Halves shared by two windows (a hop that divides half a window) are embedded once.
+        """
+        half = self.window / 2
+        both = np.round(np.concatenate([starts, starts + half]), 3)
+        unique, index = np.unique(both, return_inverse=True)
+        embeddings = self._embed(waveform, unique, self._masks(speaking, frames, unique, half), half, hook,
+                                 "half-window embeddings")[index]
+        return embeddings[:len(starts)], embeddings[len(starts):]
 
     def _changing(self, segmentations: SlidingWindowFeature, starts: np.ndarray) -> np.ndarray:
         """Windows in which segmentation-3.0 hears two local speakers for >= ``change_min`` s each (a change of talker, or overlap).
@@ -273,16 +295,18 @@ class EmbeddedDiarization(SpeakerDiarization):
         talk = np.stack([data[c, f:f + width].sum(axis=0) for c, f in zip(index, first)]) * step  # (windows, local speakers) s
         return (talk >= self.change_min).sum(axis=1) >= 2
 
-    def _frame_span(self, starts: np.ndarray, frames) -> tuple[np.ndarray, int]:
-        """Each window's first segmentation frame (unclipped), and how many frames a window spans."""
-        return np.round((starts - frames.start) / frames.step).astype(int), int(round(self.window / frames.step))
+    @staticmethod
+    def _frame_span(starts: np.ndarray, frames, window: float) -> tuple[np.ndarray, int]:
+        """Each window's first segmentation frame (unclipped), and how many frames a window of ``window`` s spans."""
+        return np.round((starts - frames.start) / frames.step).astype(int), int(round(window / frames.step))
 
-    def _embed(self, waveform: torch.Tensor, starts: np.ndarray, masks: np.ndarray, hook=None) -> np.ndarray:
-        """L2-normalised CAM++ embedding of the speech in each window, batches of windows on all cores at once.
+    def _embed(self, waveform: torch.Tensor, starts: np.ndarray, masks: np.ndarray, window: float, hook=None,
+               step: str = "embeddings") -> np.ndarray:
+        """L2-normalised CAM++ embedding of the speech in each ``window`` s from ``starts``, batches on all cores at once.
 
-        ``hook`` (pyannote's progress hook) hears ``completed`` of ``total`` windows at the start and after each batch.
+        ``hook`` (pyannote's progress hook) hears ``completed`` of ``total`` windows of ``step`` at the start and after each batch.
         """
-        size, batch_size = int(self.window * SAMPLE_RATE), self.embedding_batch_size
+        size, batch_size = int(window * SAMPLE_RATE), self.embedding_batch_size
         samples = waveform.reshape(-1)  # a view: a padded copy would double the file in memory (0.5 GB an hour)
 
         def embed(first: int) -> np.ndarray:
@@ -291,21 +315,19 @@ class EmbeddedDiarization(SpeakerDiarization):
             return self._embedding(chunks, torch.from_numpy(masks[first:first + len(pieces)]))
 
         if hook:
-            hook("embeddings", None, total=len(starts), completed=0)
+            hook(step, None, total=len(starts), completed=0)
         batches = []
         for batch in map_on_cores(embed, range(0, len(starts), batch_size), self._embedding.device):
             batches.append(batch)
             if hook:
-                hook("embeddings", None, total=len(starts), completed=min(len(batches) * batch_size, len(starts)))
+                hook(step, None, total=len(starts), completed=min(len(batches) * batch_size, len(starts)))
         return _unit(np.nan_to_num(np.concatenate(batches)))
 
-    def _frame_scores(self, embeddings, labels, starts, frames, num_frames: int) -> np.ndarray:
-        """(frames, clusters): summed similarity to each centroid of the windows covering a frame."""
-        centroids = cluster_centroids(embeddings, labels, range(labels.max() + 1))
-        similarity = embeddings @ _unit(centroids).T
-        scores = np.zeros((num_frames, len(centroids)))
+    def _frame_scores(self, similarity, starts, window: float, frames, num_frames: int) -> np.ndarray:
+        """(frames, clusters): summed ``similarity`` (windows, clusters) of the windows (of ``window`` s) covering a frame."""
+        scores = np.zeros((num_frames, similarity.shape[1]))
         covered = np.zeros(num_frames)
-        firsts, width = self._frame_span(starts, frames)
+        firsts, width = self._frame_span(starts, frames, window)
         for first, row in zip(np.maximum(firsts, 0), similarity):
             scores[first:first + width] += row
             covered[first:first + width] += 1
@@ -314,12 +336,29 @@ class EmbeddedDiarization(SpeakerDiarization):
         return scores[index]
 
 
+def _half_likeness(embeddings, labels: np.ndarray, halves, centroids: np.ndarray) -> np.ndarray:
+    """(2 x windows, clusters): each half window's cosine to each centroid, its own cluster's taken without its window.
+
+    A window's halves are not evidence of their own window: a speaker forced out as one window
+    (``_cut_within``) would otherwise win the frames of that window twice over (trn03 0.039 -> 0.056).
+    """
+    likeness = np.concatenate(halves) @ centroids.T
+    sums = np.stack([embeddings[labels == k].sum(axis=0) for k in range(len(centroids))])
+    others = _unit(sums[labels] - embeddings)  # each window's cluster without it (zero when it is alone)
+    own = np.concatenate([np.einsum("ij,ij->i", half, others) for half in halves])
+    likeness[np.arange(len(own)), np.tile(labels, 2)] = own
+    return likeness
+
+
 def cluster_windows(embeddings, starts, window, num_speakers=None, min_speakers=1, max_speakers=np.inf,
-                    merge_similarity=0.8, min_share=0.02, split_similarity=0.8, changing=None, clear_gap=4.0) -> np.ndarray:
+                    merge_similarity=0.8, min_share=0.02, split_similarity=0.8, changing=None, clear_gap=4.0,
+                    halves=None) -> np.ndarray:
     """Cluster labels 0..K-1 of window embeddings: spectral clustering, the count from the eigengap.
 
     The affinity is cosine similarity between windows that share no audio (overlapping windows
-    are alike because they hold the same samples, not the same voice). Each row keeps its p
+    are alike because they hold the same samples, not the same voice); with ``halves`` (the
+    embeddings of each window's first and second half) also between windows whose halves share
+    none (``_half_affinity``). Each row keeps its p
     nearest windows; p and the count K come from NME-SC (Park et al. 2020): the p whose largest
     Laplacian eigengap is widest relative to p, K at that gap. Clusters of a few windows then join
     their nearest one, and, unless the eigengap stands out (``clear_gap`` times the next widest or
@@ -336,12 +375,12 @@ def cluster_windows(embeddings, starts, window, num_speakers=None, min_speakers=
     if step > 1:  # cluster an even sample; every window then joins its nearest centroid
         labels = cluster_windows(embeddings[::step], starts[::step], window, num_speakers, min_speakers, max_speakers,
                                  merge_similarity, min_share, split_similarity, None if changing is None else changing[::step],
-                                 clear_gap)
+                                 clear_gap, None if halves is None else tuple(half[::step] for half in halves))
         centroids = _unit(cluster_centroids(embeddings[::step], labels, range(labels.max() + 1)))
         return np.unique(np.argmax(embeddings @ centroids.T, axis=1), return_inverse=True)[1]
     if num_speakers:
         labels = cluster_windows(embeddings, starts, window, None, 1, np.inf, merge_similarity, min_share, split_similarity,
-                                 changing, clear_gap)
+                                 changing, clear_gap, halves)
         if labels.max() + 1 >= num_speakers:
             return _merge_alike(embeddings, labels, -1.0, num_speakers)
         return _cut_within(embeddings, labels, num_speakers)
@@ -350,6 +389,8 @@ def cluster_windows(embeddings, starts, window, num_speakers=None, min_speakers=
     similar = embeddings @ embeddings.T
     independent = np.abs(starts[:, None] - starts[None]) >= window  # pairs of windows that share no audio
     affinity = np.where(independent, similar, -1.0)
+    if halves is not None:
+        affinity = np.maximum(affinity, _half_affinity(starts, window, similar, independent, *halves))
     vectors, count, clarity = _spectral_count(affinity, highest)
     count = int(np.clip(count, low, highest))
     labels = np.zeros(len(embeddings), dtype=int)
@@ -361,6 +402,27 @@ def cluster_windows(embeddings, starts, window, num_speakers=None, min_speakers=
         labels = _merge_alike(embeddings, labels, merge_similarity, low, changing)
     labels = _split_mixed(embeddings, similar, independent, labels, split_similarity, highest)
     return np.unique(labels, return_inverse=True)[1]
+
+
+def _half_affinity(starts, window, similar, independent, first, second) -> np.ndarray:
+    """Likeness of windows that share audio but whose halves share none: the earlier's first half, the later's second (-1 elsewhere).
+
+    Windows half a window to a window apart are otherwise never compared, so a talker of one
+    2-4 s turn has no window of its own voice to be near (docs/accuracy.md: pyaa). Half windows
+    are less alike than whole ones, so their cosine is put on the whole windows' scale by a line
+    fitted, per file, over the pairs where both are known (windows that share no audio).
+    """
+    cross = first @ second.T  # [i, j]: i's first half against j's second
+    later = starts[None] > starts[:, None]
+    half = np.where(later, cross, cross.T)
+    heard_first, heard_second = first.any(axis=1), second.any(axis=1)  # zero: too little speech in that half
+    heard = np.where(later, heard_first[:, None] & heard_second[None], heard_second[:, None] & heard_first[None])
+    near = heard & ~independent & (np.abs(starts[:, None] - starts[None]) >= window / 2)
+    known = heard & independent
+    if not near.any() or known.sum() < 50:
+        return np.full_like(similar, -1.0)
+    slope, intercept = np.polyfit(half[known], similar[known], 1)
+    return np.where(near, slope * half + intercept, -1.0)
 
 
 def _cut_within(embeddings, labels: np.ndarray, count: int) -> np.ndarray:
