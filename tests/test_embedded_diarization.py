@@ -261,7 +261,7 @@ def test_speaker_bounds_are_honoured_and_one_voice_stays_one(pipeline, tmp_path)
     assert len(run(pipeline, EVAL_DATA / "jfk.flac", tmp_path).labels()) == 1
 
 
-DEV_BOUNDS = {  # file: (speakers, DER bound at collar 0); measured 0.087, 0.208, 0.091, 0.020, 0.379 (docs/accuracy.md)
+DEV_BOUNDS = {  # file: (speakers, DER bound at collar 0); measured 0.082, 0.189, 0.091, 0.020, 0.400 (docs/accuracy.md)
     "conv_a3": (3, 0.15),
     "dev01": (2, 0.30),
     "pyaa_diarizationExample2": (6, 0.25),
@@ -302,9 +302,12 @@ def test_six_talkers_of_one_turn_each_hold_with_a_longer_window(pipeline, tmp_pa
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["trn05", "trn06"])
+@pytest.mark.parametrize("name", ["trn03", "trn05", "trn06"])
 def test_giving_the_count_makes_no_dev_file_worse(pipeline, tmp_path, name):
-    """trn05's three extra talkers speak 0.4-1.4 s each; trn06's two 1.6 and 3.2 s (found 1 voice of 3 and 4)."""
+    """trn03's extra talker speaks 1.2 s, trn05's three 0.4-1.4 s each, trn06's two 1.6 and 3.2 s (found 1 voice of 2, 4 and 3).
+
+    trn03 read 0.056 against 0.039 while a half window still counted for its own window's forced speaker (_half_likeness).
+    """
     wav, reference, uem = dev_file(name)
     score = lambda hypothesis: diarization_error_rate(reference, hypothesis, uem)  # noqa: E731
     assert score(run(pipeline, wav, tmp_path, num_speakers=len(reference.labels()))) <= score(run(pipeline, wav, tmp_path)) + 0.005
