@@ -12,8 +12,8 @@ import torchaudio
 
 from conftest import DIARIZATION_DATA, EVAL_DATA, EXAMPLE, needs_eval_data
 from vramscribe import audio, diarize
-from vramscribe.embedded import (GPU_BATCH_SIZE, CamppEmbedding, EmbeddedDiarization, _corrected_similarity, _cut_within, _merge_alike, _split_mixed, _unit,
-                                 build_embedded_pipeline, cluster_windows, load_campplus, map_on_cores)
+from vramscribe.embedded import (GPU_BATCH_SIZE, CamppEmbedding, EmbeddedDiarization, _corrected_similarity, _cut_within, _half_likeness, _merge_alike, _split_mixed, _unit,
+                                 build_embedded_pipeline, cluster_centroids, cluster_windows, load_campplus, map_on_cores)
 from vramscribe.evaluate import read_uem
 from vramscribe.formats import read_rttm
 from vramscribe.scoring import diarization_error_rate
@@ -153,6 +153,24 @@ def test_windows_that_share_audio_are_compared_by_their_halves():
     voice_b = (starts >= 20.0) & (starts + window <= 22.75)
     assert count(labels) == 2
     assert count(labels[voice_b]) == 1 and labels[voice_b][0] not in labels[np.abs(starts - 21) > 3]
+
+
+def test_half_windows_that_share_audio_with_a_window_alone_meet_only_the_half_of_it_they_do_not_share():
+    """A speaker forced as one window (1.5 s at 10 s): a half window holding some of its audio is alike for that reason alone."""
+    rng = np.random.default_rng(0)
+    starts, window, alone = np.arange(0.0, 20.0, 0.25), 1.5, 40
+    embeddings, first, second = (_unit(rng.standard_normal((len(starts), 192))) for _ in range(3))
+    labels = (np.arange(len(starts)) == alone).astype(int)
+    centroids = _unit(cluster_centroids(embeddings, labels, range(2)))
+    likeness = _half_likeness(embeddings, labels, (first, second), centroids, starts, window)[:, 1]
+    for row, (begin, vector) in enumerate(zip(np.concatenate([starts, starts + 0.75]), np.concatenate([first, second]))):
+        if begin + 0.75 <= 10.0 or begin >= 11.5:  # no shared audio
+            expected = vector @ embeddings[alone]
+        elif begin <= 10.0 or begin >= 10.75:  # shares one half of it only
+            expected = vector @ (second if begin <= 10.0 else first)[alone]
+        else:
+            expected = 0.0
+        assert likeness[row] == pytest.approx(expected), begin
 
 
 def test_the_embedded_pipeline_loads_without_senkos_package_import():
@@ -306,11 +324,12 @@ def test_six_talkers_of_one_turn_each_hold_with_a_longer_window(pipeline, tmp_pa
 def test_giving_the_count_makes_no_dev_file_worse(pipeline, tmp_path, name):
     """trn03's extra talker speaks 1.2 s, trn05's three 0.4-1.4 s each, trn06's two 1.6 and 3.2 s (found 1 voice of 2, 4 and 3).
 
-    trn03 read 0.056 against 0.039 while a half window still counted for its own window's forced speaker (_half_likeness).
+    trn03 read 0.056 against 0.039 while a half window still counted for its own window's forced speaker, and trn05 0.106
+    against 0.102 while half windows sharing some of its audio did (_half_likeness).
     """
     wav, reference, uem = dev_file(name)
     score = lambda hypothesis: diarization_error_rate(reference, hypothesis, uem)  # noqa: E731
-    assert score(run(pipeline, wav, tmp_path, num_speakers=len(reference.labels()))) <= score(run(pipeline, wav, tmp_path)) + 0.005
+    assert score(run(pipeline, wav, tmp_path, num_speakers=len(reference.labels()))) <= score(run(pipeline, wav, tmp_path)) + 0.001
 
 
 @pytest.mark.slow
