@@ -34,7 +34,7 @@ SAMPLE_RATE = 16000
 MAX_SPEAKERS = 15  # the most speakers tried when none is given
 CLUSTER_WINDOWS = 1500  # the most windows clustered (a dense affinity of n² floats); others join the nearest centroid
 FRAME, FRAME_SHIFT, FFT_SIZE = 400, 160, 512  # CAM++'s filterbank: 25 ms frames every 10 ms, in samples
-CPU_BATCH_SIZE, CPU_WINDOW_BATCH, GPU_BATCH_SIZE = 16, 8, 64  # chunks or windows a batch (CPU: segmentation, CAM++), each measured fastest (docs/benchmarks.md)
+CPU_CHUNK_BATCH, CPU_WINDOW_BATCH, GPU_BATCH_SIZE = 16, 8, 64  # chunks or windows a batch (CPU: segmentation, CAM++), each measured fastest (docs/benchmarks.md)
 MAX_WINDOWS = 4000  # beyond this many, windows are spread wider (the embedding's cost), at most half a window apart
 
 
@@ -174,7 +174,7 @@ class EmbeddedDiarization(SpeakerDiarization):
         # OracleClustering skips the hub embedding loader; windows are clustered in `apply`.
         super().__init__(segmentation=segmentation, embedding="unused", plda=PLDA.__new__(PLDA),
                          clustering="OracleClustering", embedding_batch_size=CPU_WINDOW_BATCH,
-                         segmentation_batch_size=CPU_BATCH_SIZE)
+                         segmentation_batch_size=CPU_CHUNK_BATCH)
         self._embedding = CamppEmbedding()
         self._infer_batch = self._segmentation.infer
         self._segmentation_onnx: OnnxModel | None = None  # set on CPU by `to`
@@ -188,7 +188,7 @@ class EmbeddedDiarization(SpeakerDiarization):
         self._embedding.to(device)
         on_cpu = device.type == "cpu"
         # on an H200, batches of 64 diarized 20 min in 4.3 s (torch peak 0.87 GB), batches of 16 in 7.9 s
-        self.segmentation_batch_size = CPU_BATCH_SIZE if on_cpu else GPU_BATCH_SIZE
+        self.segmentation_batch_size = CPU_CHUNK_BATCH if on_cpu else GPU_BATCH_SIZE
         self.embedding_batch_size = CPU_WINDOW_BATCH if on_cpu else GPU_BATCH_SIZE
         # the example inputs only trace the graph: batch (and frames) stay free
         self._embedding.onnx = OnnxModel(self._embedding.frame_layers(), torch.zeros(2, 80, 148), "campplus",
@@ -229,9 +229,8 @@ class EmbeddedDiarization(SpeakerDiarization):
                                  changing=self._changing(segmentations, starts), clear_gap=self.clear_gap, halves=halves)
         centroids = _unit(cluster_centroids(embeddings, labels, range(labels.max() + 1)))
         scores = self._frame_scores(embeddings @ centroids.T, starts, self.window, frames, len(speaking))
-        half_starts = np.concatenate([starts, starts + self.window / 2])  # a window's halves: finer turn edges
         scores += self._frame_scores(_half_likeness(embeddings, labels, halves, centroids, starts, self.window),
-                                     half_starts, self.window / 2, frames, len(speaking))
+                                     _half_starts(starts, self.window), self.window / 2, frames, len(speaking))  # finer turn edges
         order = np.argsort(-scores, axis=1)
         outputs = []
         for limit in (max_speakers, 1):
@@ -276,8 +275,7 @@ class EmbeddedDiarization(SpeakerDiarization):
         Halves shared by two windows (a hop that divides half a window) are embedded once.
         """
         half = self.window / 2
-        both = np.round(np.concatenate([starts, starts + half]), 3)
-        unique, index = np.unique(both, return_inverse=True)
+        unique, index = np.unique(np.round(_half_starts(starts, self.window), 3), return_inverse=True)
         embeddings = self._embed(waveform, unique, self._masks(speaking, frames, unique, half), half, hook,
                                  "half-window embeddings")[index]
         return embeddings[:len(starts)], embeddings[len(starts):]
@@ -337,6 +335,11 @@ class EmbeddedDiarization(SpeakerDiarization):
         return scores[index]
 
 
+def _half_starts(starts: np.ndarray, window: float) -> np.ndarray:
+    """Start (s) of every window's first half, then of every second half: the rows of ``np.concatenate(halves)``."""
+    return np.concatenate([starts, starts + window / 2])
+
+
 def _half_likeness(embeddings, labels: np.ndarray, halves, centroids: np.ndarray, starts, window: float) -> np.ndarray:
     """(2 x windows, clusters): each half window's cosine to each centroid, its own cluster's taken without its window.
 
@@ -347,12 +350,13 @@ def _half_likeness(embeddings, labels: np.ndarray, halves, centroids: np.ndarray
     """
     vectors = np.concatenate(halves)
     likeness = vectors @ centroids.T
-    sums = cluster_centroids(embeddings, labels, range(len(centroids))) * np.bincount(labels)[:, None]
+    sizes = np.bincount(labels)
+    sums = cluster_centroids(embeddings, labels, range(len(centroids))) * sizes[:, None]
     others = _unit(sums[labels] - embeddings)  # each window's cluster without it (zero when it is alone)
     own = np.concatenate([np.einsum("ij,ij->i", half, others) for half in halves])
     likeness[np.arange(len(own)), np.tile(labels, 2)] = own
-    half_starts = np.concatenate([starts, starts + window / 2])
-    for cluster in np.flatnonzero(np.bincount(labels) == 1):
+    half_starts = _half_starts(starts, window)
+    for cluster in np.flatnonzero(sizes == 1):
         alone = np.flatnonzero(labels == cluster)[0]
         start = starts[alone]
         shared = (half_starts < start + window) & (half_starts + window / 2 > start)
